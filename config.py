@@ -1,0 +1,179 @@
+"""Application configuration: every value comes from the environment, with safe defaults.
+
+Each class reads the environment when it is instantiated (not at import), so tests and
+several apps in one process can each get their own configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Development defaults. ProductionConfig refuses to start with either of them.
+DEFAULT_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - a known placeholder, rejected in production
+DEFAULT_JWT_SECRET_KEY = "dev-jwt-secret-key-change-me"  # noqa: S105
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise RuntimeError(f"Environment variable {name} must be a boolean, got {raw!r}")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    # Heroku-style URLs say postgres://, which SQLAlchemy no longer accepts.
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", DEFAULT_JWT_SECRET_KEY)
+        self.JWT_ACCESS_TOKEN_LIFETIME = env_int("JWT_ACCESS_TOKEN_LIFETIME", 15)  # minutes
+        self.JWT_REFRESH_TOKEN_LIFETIME = env_int("JWT_REFRESH_TOKEN_LIFETIME", 7)  # days
+
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kastoma.db'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+        self.REDIS_URL = env_str("REDIS_URL")
+        self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma:")
+        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
+
+        self.CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", "console")
+        self.MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = env_str("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Kastoma <no-reply@kastoma.local>")
+
+        self.MEDIA_ROOT = env_str("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+        self.SENTRY_DSN = env_str("SENTRY_DSN")
+
+        # "https" turns on HSTS and Secure cookies; set it when TLS terminates in front of us.
+        self.PREFERRED_URL_SCHEME = env_str("PREFERRED_URL_SCHEME", "http")
+        # Number of reverse proxies whose X-Forwarded-* headers we trust (0 = none).
+        self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+        self.API_TITLE = "Kastoma API"
+        self.API_VERSION = "1.0.0"
+        self.OPENAPI_VERSION = "3.0.3"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", "console")
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
+        )
+        self.MAIL_BACKEND = "memory"
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+        self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma-test:")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", "smtp")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "pool_size": env_int("DB_POOL_SIZE", 5),
+            "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
+            "pool_recycle": 1800,
+        }
+
+    def validate(self) -> None:
+        """Refuse to run production with the development secrets."""
+        weak = [
+            name
+            for name, default in (
+                ("SECRET_KEY", DEFAULT_SECRET_KEY),
+                ("JWT_SECRET_KEY", DEFAULT_JWT_SECRET_KEY),
+            )
+            if getattr(self, name) in ("", default) or len(getattr(self, name)) < 32
+        ]
+        if weak:
+            raise RuntimeError(
+                "Production needs strong secrets: set "
+                + " and ".join(weak)
+                + " to random values of at least 32 characters."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the configuration named by `name` or by KASTOMA_ENV (default: development)."""
+    name = (name or env_str("KASTOMA_ENV", "development")).lower()
+    try:
+        config = CONFIGS[name]()
+    except KeyError as exc:
+        raise RuntimeError(
+            f"Unknown KASTOMA_ENV {name!r}; expected one of {', '.join(CONFIGS)}"
+        ) from exc
+    if isinstance(config, ProductionConfig):
+        config.validate()
+    return config

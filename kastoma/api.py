@@ -1,0 +1,283 @@
+"""The REST layer's one implementation of the response envelope, error format and pagination.
+
+Every `/api/v1` view returns plain data; the `Blueprint` here wraps it in
+`{success, data, message, errors, pagination}` and documents that shape per endpoint in
+OpenAPI. Every error (domain, validation, Werkzeug, database) leaves through `error_response`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+import flask_smorest
+import marshmallow as ma
+from flask import current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.sql import Select
+from webargs.flaskparser import FlaskParser, abort
+from werkzeug.exceptions import HTTPException
+
+from kastoma.errors import HTTP_CODES, HTTP_MESSAGES, DomainError
+from kastoma.extensions import db
+
+log = logging.getLogger("kastoma.errors")
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+# --- JSON and argument parsing ---------------------------------------------------------------
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Keeps the envelope's key order and turns absurdly nested bodies into a 400."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON body is nested too deeply.") from exc
+
+
+class Parser(FlaskParser):
+    """webargs parser answering 400 (not webargs' default 422) on invalid input."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def load_json(self, req, schema):  # noqa: ANN001, ANN201 - webargs' signature
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:
+            abort(400, messages={"json": ["JSON body is nested too deeply."]})
+
+
+parser = Parser()
+
+
+# --- Schemas documenting the envelope ---------------------------------------------------------
+
+
+class PaginationSchema(ma.Schema):
+    count = ma.fields.Integer(required=True, metadata={"description": "Total number of items."})
+    page = ma.fields.Integer(required=True)
+    page_size = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True, metadata={"description": "Total number of pages."})
+    next = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+    previous = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope: `success` is false, `code` is machine-readable."""
+
+    success = ma.fields.Boolean(required=True, metadata={"example": False})
+    data = ma.fields.Raw(required=True, allow_none=True, metadata={"example": None})
+    message = ma.fields.String(required=True)
+    errors = ma.fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "{field: [messages]} for validation errors, else details or null."},
+    )
+    code = ma.fields.String(required=True, metadata={"example": "not_found"})
+
+
+@cache
+def envelope_schema(schema_cls: type[ma.Schema] | None, many: bool) -> type[ma.Schema]:
+    """One envelope schema class per (schema, many), so OpenAPI component names are stable."""
+    base = schema_cls.__name__.removesuffix("Schema") if schema_cls else "Empty"
+    fields: dict[str, ma.fields.Field] = {
+        "success": ma.fields.Boolean(required=True, metadata={"example": True}),
+        "data": (
+            ma.fields.Nested(schema_cls, many=many, required=True)
+            if schema_cls
+            else ma.fields.Raw(required=True, allow_none=True)
+        ),
+        "message": ma.fields.String(required=True, allow_none=True),
+        "errors": ma.fields.Raw(required=True, allow_none=True, metadata={"example": None}),
+    }
+    if many:
+        fields["pagination"] = ma.fields.Nested(PaginationSchema)
+    name = f"{base}{'List' if many else ''}EnvelopeSchema"
+    return ma.Schema.from_dict(fields, name=name)
+
+
+# --- Responses --------------------------------------------------------------------------------
+
+
+def set_message(message: str) -> None:
+    """Set the envelope's human-readable `message` for the current response."""
+    g.api_message = message
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    errors: Any = None,
+    headers: Mapping[str, str] | None = None,
+):  # noqa: ANN201 - a Flask response tuple
+    body = {"success": False, "data": None, "message": message, "errors": errors, "code": code}
+    return jsonify(body), status, dict(headers or {})
+
+
+WEBARGS_LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "path",
+                     "view_args", "json_or_form", "cookies"}
+
+
+def _flatten_validation_errors(messages: Any) -> Any:
+    """webargs nests errors by location ({"json": {...}}); clients want {field: [msgs]}."""
+    if not isinstance(messages, Mapping) or not set(messages) <= WEBARGS_LOCATIONS:
+        return messages
+    flat: dict[str, Any] = {}
+    for errors in messages.values():
+        if isinstance(errors, Mapping):
+            flat.update(errors)
+        else:  # a whole-body error such as "Invalid JSON body."
+            flat.setdefault("_schema", []).extend(errors if isinstance(errors, list) else [errors])
+    return flat
+
+
+def _pagination_url(page: int) -> str:
+    args = request.args.copy()
+    args["page"] = str(page)
+    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"
+
+
+def pagination_metadata(page: int, page_size: int, count: int) -> dict[str, Any]:
+    pages = math.ceil(count / page_size) if count else 0
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": pages,
+        "next": _pagination_url(page + 1) if page < pages else None,
+        "previous": _pagination_url(min(page - 1, max(pages, 1))) if page > 1 else None,
+    }
+
+
+class SelectPage(flask_smorest.Page):
+    """Pages through a SQLAlchemy `select()`: one COUNT query and one LIMIT/OFFSET query."""
+
+    collection: Select
+
+    @property
+    def items(self) -> list[Any]:
+        stmt = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
+        return list(db.session.scalars(stmt).unique())
+
+    @property
+    def item_count(self) -> int:
+        count_stmt = select(func.count()).select_from(self.collection.order_by(None).subquery())
+        return db.session.scalar(count_stmt) or 0
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest Blueprint whose responses are wrapped in the Kastoma envelope.
+
+    `envelope=False` is for the few non-API endpoints (health checks) that keep their own
+    conventional bodies but still want OpenAPI documentation.
+    """
+
+    ARGUMENTS_PARSER = parser
+    PAGINATION_ARGUMENTS_PARSER = parser
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": DEFAULT_PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}
+
+    def __init__(self, *args: Any, envelope: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.envelope = envelope
+
+    def _make_doc_response_schema(self, schema):  # noqa: ANN001, ANN202 - smorest hook
+        if not self.envelope or isinstance(schema, (str, dict)):
+            return schema
+        if schema is None:
+            return envelope_schema(None, False)
+        return envelope_schema(type(schema), bool(schema.many))
+
+    def _prepare_response_content(self, data):  # noqa: ANN001, ANN202 - smorest hook
+        if not self.envelope:
+            return data
+        body = {"success": True, "data": data, "message": g.pop("api_message", None), "errors": None}
+        pagination = g.pop("api_pagination", None)
+        if pagination is not None:
+            body["pagination"] = pagination
+        return body
+
+    def _set_pagination_metadata(self, page_params, result, headers):  # noqa: ANN001, ANN202
+        g.api_pagination = pagination_metadata(
+            page_params.page, page_params.page_size, page_params.item_count
+        )
+        return result, headers
+
+    def _document_pagination_metadata(self, spec, resp_doc):  # noqa: ANN001, ANN202
+        """Pagination travels in the body (documented by the list envelope), not a header."""
+
+    def doc_errors(self, *status_codes: int):  # noqa: ANN201 - a decorator
+        """Document error responses (in the error envelope) an operation can return."""
+
+        def decorator(func):  # noqa: ANN001, ANN202
+            for status in sorted(status_codes, reverse=True):
+                func = self.alt_response(status, schema=ErrorSchema)(func)
+            return func
+
+        return decorator
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+class Api(flask_smorest.Api):
+    """The smorest Api, with every error answered in the Kastoma error envelope."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, handle_domain_error)
+        self._app.register_error_handler(DBAPIError, handle_database_error)
+
+    def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = None
+        if "errors" in data:
+            errors = data["errors"]
+        elif "messages" in data:
+            errors = _flatten_validation_errors(data["messages"])
+        if status == 400 and errors is not None:
+            code, message = "validation_error", data.get("message") or "Invalid input."
+        else:
+            code = HTTP_CODES.get(status, "error")
+            # Werkzeug's descriptions are safe, but a 500 says nothing about its cause.
+            # Our own wording first; a 5xx never repeats what went wrong inside.
+            message = data.get("message") or HTTP_MESSAGES.get(status) or (
+                error.description if status < 500 else HTTP_MESSAGES[500])
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return error_response(status, code, message, errors, headers)
+
+
+def handle_domain_error(error: DomainError):  # noqa: ANN201
+    return error_response(error.status_code, error.code, error.message, error.errors, error.headers)
+
+
+def handle_database_error(error: DBAPIError):  # noqa: ANN201
+    db.session.rollback()
+    if isinstance(error, IntegrityError):
+        return error_response(
+            409, "conflict", "This change conflicts with existing data (a duplicate or a reference)."
+        )
+    if isinstance(error, DataError):
+        return error_response(400, "invalid_data", "A value is out of range or malformed for storage.")
+    if isinstance(error, (OperationalError, InterfaceError)):
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return error_response(503, "service_unavailable", HTTP_MESSAGES[503], headers={"Retry-After": "5"})
+    current_app.logger.exception("database error", exc_info=error)
+    return error_response(500, "internal_error", HTTP_MESSAGES[500])

@@ -1,0 +1,1 @@
+"""Core: site settings, email templates and mail delivery shared by every domain."""

@@ -1,0 +1,142 @@
+"""Typed site settings: defaults in code, overrides in the `site_settings` table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from kastoma.core.models import SettingType, SiteSetting
+from kastoma.errors import NotFound, ValidationFailed
+from kastoma.extensions import db
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    value_type: SettingType
+    default: Any
+    is_public: bool
+    description: str
+
+
+D = SettingType.DECIMAL
+DEFAULT_SETTINGS: dict[str, SettingSpec] = {
+    "store_name": SettingSpec(SettingType.STRING, "Kastoma Store", True, "Shown in emails and the back office."),
+    "currency": SettingSpec(SettingType.STRING, "USD", True, "ISO 4217 code of every price."),
+    "support_email": SettingSpec(SettingType.STRING, "support@kastoma.local", True, "Reply-to for customers."),
+    "shipping_rate_standard": SettingSpec(D, Decimal("5.99"), True, "Standard shipping rate."),
+    "shipping_rate_express": SettingSpec(D, Decimal("12.99"), True, "Express shipping rate."),
+    "shipping_rate_overnight": SettingSpec(D, Decimal("24.99"), True, "Overnight shipping rate."),
+    "shipping_rate_international": SettingSpec(D, Decimal("15.99"), True, "International shipping rate."),
+    "free_shipping_threshold": SettingSpec(
+        D, Decimal("100.00"), True, "Standard shipping is free from this order value (after discount)."
+    ),
+    "tax_rate": SettingSpec(D, Decimal("0"), True, "Tax in percent of (subtotal - discount)."),
+}
+
+
+def parse_value(value_type: SettingType, raw: str) -> Any:
+    """Turn a stored string into its typed value; raise ValueError when it does not fit."""
+    if value_type is SettingType.STRING:
+        return raw
+    if value_type is SettingType.INTEGER:
+        return int(raw)
+    if value_type is SettingType.DECIMAL:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation as exc:
+            raise ValueError(f"{raw!r} is not a decimal number") from exc
+        if not value.is_finite():
+            raise ValueError(f"{raw!r} is not a finite number")
+        return value
+    if value_type is SettingType.BOOLEAN:
+        lowered = raw.strip().lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+        raise ValueError(f"{raw!r} is not a boolean")
+    return json.loads(raw)
+
+
+def format_value(value_type: SettingType, value: Any) -> str:
+    if value_type is SettingType.BOOLEAN:
+        return "true" if value else "false"
+    if value_type is SettingType.JSON:
+        return json.dumps(value)
+    return str(value)
+
+
+def _stored_settings() -> dict[str, SiteSetting]:
+    # Settings are read several times per request (checkout reads six); load them once.
+    if has_request_context() and "site_settings" in g:
+        return g.site_settings
+    rows = {row.key: row for row in db.session.scalars(select(SiteSetting))}
+    if has_request_context():
+        g.site_settings = rows
+    return rows
+
+
+def get_setting(key: str) -> Any:
+    """The typed value of `key`: the stored override when valid, else the default."""
+    spec = DEFAULT_SETTINGS.get(key)
+    row = _stored_settings().get(key)
+    if row is not None:
+        try:
+            return parse_value(row.value_type, row.value)
+        except (ValueError, TypeError):
+            if spec is None:
+                raise
+    if spec is None:
+        raise NotFound(f"Unknown setting {key!r}.")
+    return spec.default
+
+
+def all_settings(public_only: bool = False) -> dict[str, Any]:
+    keys = set(DEFAULT_SETTINGS) | set(_stored_settings())
+    result = {}
+    for key in sorted(keys):
+        row = _stored_settings().get(key)
+        spec = DEFAULT_SETTINGS.get(key)
+        is_public = row.is_public if row is not None else bool(spec and spec.is_public)
+        if public_only and not is_public:
+            continue
+        result[key] = get_setting(key)
+    return result
+
+
+def set_setting(key: str, value: Any) -> SiteSetting:
+    """Create or update a setting after checking the value fits its type. Does not commit."""
+    row = _stored_settings().get(key)
+    spec = DEFAULT_SETTINGS.get(key)
+    value_type = row.value_type if row is not None else (spec.value_type if spec else SettingType.STRING)
+    raw = format_value(value_type, value)
+    try:
+        parse_value(value_type, raw)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(errors={"value": [str(exc)]}) from exc
+    if row is None:
+        row = SiteSetting(
+            key=key,
+            value_type=value_type,
+            is_public=spec.is_public if spec else False,
+            description=spec.description if spec else "",
+        )
+        db.session.add(row)
+        _stored_settings()[key] = row
+    row.value = raw
+    return row
+
+
+def ensure_default_settings() -> int:
+    """Store every default setting that has no row yet (used by `flask seed`)."""
+    created = 0
+    for key, spec in DEFAULT_SETTINGS.items():
+        if key not in _stored_settings():
+            set_setting(key, spec.default)
+            created += 1
+    return created

@@ -1,0 +1,102 @@
+"""Test fixtures: one app per session, one rolled-back transaction per test.
+
+The database is SQLite in a temporary file unless TEST_DATABASE_URL names another one
+(CI uses PostgreSQL); the cache is Redis when REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from kastoma import create_app
+from kastoma.extensions import cache, db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kastoma-test.db'}"
+
+
+def reset_database() -> None:
+    """Empty the test database, then build it with the migrations (never create_all)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+def make_test_app(tmp_path_factory: pytest.TempPathFactory, **overrides):  # noqa: ANN201
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+        "CACHE_KEY_PREFIX": f"kastoma-test-{uuid.uuid4().hex[:8]}:",
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    }
+    config.update(overrides)
+    return create_app("testing", config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):  # noqa: ANN001, ANN201
+    app = make_test_app(tmp_path_factory)
+    if IN_CI and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.exit("CI must run the suite on PostgreSQL: TEST_DATABASE_URL is not set.", returncode=3)
+    with app.app_context():
+        reset_database()
+        cache.clear()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_session(app):  # noqa: ANN001, ANN201
+    """Run each test inside a transaction that is rolled back afterwards.
+
+    Sessions join the outer transaction with savepoints, so code under test may commit.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        original = db.session
+        db.session = scoped_session(factory, scopefunc=original.registry.scopefunc)
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+            cache.clear()
+
+
+@pytest.fixture
+def outbox(app):  # noqa: ANN001, ANN201
+    """The in-memory mail backend's outbox, emptied for each test."""
+    backend = app.extensions["kastoma_mail"]
+    backend.outbox.clear()
+    return backend.outbox
+
+
+@pytest.fixture
+def postgres_only(app):  # noqa: ANN001, ANN201
+    """For tests that need PostgreSQL: skipped on SQLite locally, a failure in CI."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    if IN_CI:
+        pytest.fail("This test needs PostgreSQL and CI must provide it (TEST_DATABASE_URL).")
+    pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL to run it")
