@@ -47,9 +47,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def normalise_database_url(url: str) -> str:
-    # Heroku-style URLs say postgres://, which SQLAlchemy no longer accepts.
-    if url.startswith("postgres://"):
-        return "postgresql://" + url[len("postgres://") :]
+    """Accept plain `postgres://` / `postgresql://` URLs and use the psycopg2 driver for them
+    (SQLAlchemy 2.1 would otherwise pick psycopg 3, which is not part of the stack)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -66,11 +68,12 @@ class Config:
         self.JWT_ACCESS_TOKEN_LIFETIME = env_int("JWT_ACCESS_TOKEN_LIFETIME", 15)  # minutes
         self.JWT_REFRESH_TOKEN_LIFETIME = env_int("JWT_REFRESH_TOKEN_LIFETIME", 7)  # days
 
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kastoma.db'}")
-        )
+        self.SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kastoma.db'}")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        # Connection pool per worker process (PostgreSQL only).
+        self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+        self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
 
         self.REDIS_URL = env_str("REDIS_URL")
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma:")
@@ -119,9 +122,7 @@ class TestingConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
-        )
+        self.SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
         self.MAIL_BACKEND = "memory"
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma-test:")
@@ -133,12 +134,6 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", "smtp")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {
-            "pool_pre_ping": True,
-            "pool_size": env_int("DB_POOL_SIZE", 5),
-            "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
-            "pool_recycle": 1800,
-        }
 
     def validate(self) -> None:
         """Refuse to run production with the development secrets."""
@@ -171,9 +166,7 @@ def load_config(name: str | None = None) -> Config:
     try:
         config = CONFIGS[name]()
     except KeyError as exc:
-        raise RuntimeError(
-            f"Unknown KASTOMA_ENV {name!r}; expected one of {', '.join(CONFIGS)}"
-        ) from exc
+        raise RuntimeError(f"Unknown KASTOMA_ENV {name!r}; expected one of {', '.join(CONFIGS)}") from exc
     if isinstance(config, ProductionConfig):
         config.validate()
     return config

@@ -33,8 +33,14 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     init_http(app)
     init_mail(app)
 
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            }
+        },
+    )
     register_blueprints(api)
     init_docs(app, api)
     init_cli(app)

@@ -53,7 +53,7 @@ class Parser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
-    def load_json(self, req, schema):  # noqa: ANN001, ANN201 - webargs' signature
+    def load_json(self, req, schema):
         try:
             return super().load_json(req, schema)
         except RecursionError:
@@ -123,13 +123,23 @@ def error_response(
     message: str,
     errors: Any = None,
     headers: Mapping[str, str] | None = None,
-):  # noqa: ANN201 - a Flask response tuple
+):
     body = {"success": False, "data": None, "message": message, "errors": errors, "code": code}
     return jsonify(body), status, dict(headers or {})
 
 
-WEBARGS_LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "path",
-                     "view_args", "json_or_form", "cookies"}
+WEBARGS_LOCATIONS = {
+    "json",
+    "query",
+    "querystring",
+    "form",
+    "files",
+    "headers",
+    "path",
+    "view_args",
+    "json_or_form",
+    "cookies",
+}
 
 
 def _flatten_validation_errors(messages: Any) -> Any:
@@ -194,14 +204,14 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self.envelope = envelope
 
-    def _make_doc_response_schema(self, schema):  # noqa: ANN001, ANN202 - smorest hook
+    def _make_doc_response_schema(self, schema):
         if not self.envelope or isinstance(schema, (str, dict)):
             return schema
         if schema is None:
             return envelope_schema(None, False)
         return envelope_schema(type(schema), bool(schema.many))
 
-    def _prepare_response_content(self, data):  # noqa: ANN001, ANN202 - smorest hook
+    def _prepare_response_content(self, data):
         if not self.envelope:
             return data
         body = {"success": True, "data": data, "message": g.pop("api_message", None), "errors": None}
@@ -210,19 +220,17 @@ class Blueprint(flask_smorest.Blueprint):
             body["pagination"] = pagination
         return body
 
-    def _set_pagination_metadata(self, page_params, result, headers):  # noqa: ANN001, ANN202
-        g.api_pagination = pagination_metadata(
-            page_params.page, page_params.page_size, page_params.item_count
-        )
+    def _set_pagination_metadata(self, page_params, result, headers):
+        g.api_pagination = pagination_metadata(page_params.page, page_params.page_size, page_params.item_count)
         return result, headers
 
-    def _document_pagination_metadata(self, spec, resp_doc):  # noqa: ANN001, ANN202
+    def _document_pagination_metadata(self, spec, resp_doc):
         """Pagination travels in the body (documented by the list envelope), not a header."""
 
-    def doc_errors(self, *status_codes: int):  # noqa: ANN201 - a decorator
+    def doc_errors(self, *status_codes: int):
         """Document error responses (in the error envelope) an operation can return."""
 
-        def decorator(func):  # noqa: ANN001, ANN202
+        def decorator(func):
             for status in sorted(status_codes, reverse=True):
                 func = self.alt_response(status, schema=ErrorSchema)(func)
             return func
@@ -243,7 +251,7 @@ class Api(flask_smorest.Api):
         self._app.register_error_handler(DomainError, handle_domain_error)
         self._app.register_error_handler(DBAPIError, handle_database_error)
 
-    def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
+    def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         errors = None
@@ -257,23 +265,24 @@ class Api(flask_smorest.Api):
             code = HTTP_CODES.get(status, "error")
             # Werkzeug's descriptions are safe, but a 500 says nothing about its cause.
             # Our own wording first; a 5xx never repeats what went wrong inside.
-            message = data.get("message") or HTTP_MESSAGES.get(status) or (
-                error.description if status < 500 else HTTP_MESSAGES[500])
+            message = (
+                data.get("message")
+                or HTTP_MESSAGES.get(status)
+                or (error.description if status < 500 else HTTP_MESSAGES[500])
+            )
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
         return error_response(status, code, message, errors, headers)
 
 
-def handle_domain_error(error: DomainError):  # noqa: ANN201
+def handle_domain_error(error: DomainError):
     return error_response(error.status_code, error.code, error.message, error.errors, error.headers)
 
 
-def handle_database_error(error: DBAPIError):  # noqa: ANN201
+def handle_database_error(error: DBAPIError):
     db.session.rollback()
     if isinstance(error, IntegrityError):
-        return error_response(
-            409, "conflict", "This change conflicts with existing data (a duplicate or a reference)."
-        )
+        return error_response(409, "conflict", "This change conflicts with existing data (a duplicate or a reference).")
     if isinstance(error, DataError):
         return error_response(400, "invalid_data", "A value is out of range or malformed for storage.")
     if isinstance(error, (OperationalError, InterfaceError)):

@@ -22,12 +22,10 @@ DOCS_CONFIG = {
 
 def init_docs(app: Flask, api: Api) -> None:
     """Serve the UI bundles from the installed package (no CDN) and `/api/schema/`."""
-    bundles = {"swagger-ui": openapi_ui_bundles.swagger_ui.static_path,
-               "redoc": openapi_ui_bundles.redoc.static_path}
+    bundles = {"swagger-ui": openapi_ui_bundles.swagger_ui.static_path, "redoc": openapi_ui_bundles.redoc.static_path}
 
-    def ui_asset(bundle: str, filename: str):  # noqa: ANN202
+    def ui_asset(bundle: str, filename: str):
         return send_from_directory(bundles[bundle], filename, max_age=86400)
 
-    app.add_url_rule("/api/static/<any(\"swagger-ui\", redoc):bundle>/<path:filename>",
-                     "api_docs_asset", ui_asset)
-    app.add_url_rule("/api/schema/", "api_schema", api._openapi_json)  # noqa: SLF001 - smorest's own view
+    app.add_url_rule('/api/static/<any("swagger-ui", redoc):bundle>/<path:filename>', "api_docs_asset", ui_asset)
+    app.add_url_rule("/api/schema/", "api_schema", api._openapi_json)

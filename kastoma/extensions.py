@@ -17,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from config import normalise_database_url
 from kastoma.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -31,10 +32,14 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def init_extensions(app: Flask) -> None:
     config = app.config
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Fail fast when the database is unreachable, so health checks answer within seconds.
         options = config["SQLALCHEMY_ENGINE_OPTIONS"]
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 2)
+        options.setdefault("pool_size", config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", config["DB_MAX_OVERFLOW"])
+        options.setdefault("pool_recycle", 1800)
 
     config.setdefault("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=config["JWT_ACCESS_TOKEN_LIFETIME"]))
     config.setdefault("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=config["JWT_REFRESH_TOKEN_LIFETIME"]))
@@ -67,7 +72,7 @@ def init_extensions(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy emit BEGIN itself so SAVEPOINTs and transactions work as documented
@@ -80,6 +85,6 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(connection) -> None:  # noqa: ANN001
+def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")

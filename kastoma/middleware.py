@@ -47,8 +47,15 @@ def _init_cors(app: Flask) -> None:
         origins="*" if wildcard else origins,
         # A wildcard origin never comes with credentials.
         supports_credentials=not wildcard,
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Cart-Token",
-                       "X-Request-ID", "If-None-Match"],
+        send_wildcard=wildcard,
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "X-Cart-Token",
+            "X-Request-ID",
+            "If-None-Match",
+        ],
         expose_headers=["X-Request-ID", "X-Cart-Token", "ETag", "Retry-After"],
         max_age=600,
     )

@@ -40,7 +40,7 @@ def reset_database() -> None:
     upgrade()
 
 
-def make_test_app(tmp_path_factory: pytest.TempPathFactory, **overrides):  # noqa: ANN201
+def make_test_app(tmp_path_factory: pytest.TempPathFactory, **overrides):
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
@@ -52,7 +52,7 @@ def make_test_app(tmp_path_factory: pytest.TempPathFactory, **overrides):  # noq
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):  # noqa: ANN001, ANN201
+def app(tmp_path_factory):
     app = make_test_app(tmp_path_factory)
     if IN_CI and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.exit("CI must run the suite on PostgreSQL: TEST_DATABASE_URL is not set.", returncode=3)
@@ -63,7 +63,7 @@ def app(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(autouse=True)
-def db_session(app):  # noqa: ANN001, ANN201
+def db_session(app):
     """Run each test inside a transaction that is rolled back afterwards.
 
     Sessions join the outer transaction with savepoints, so code under test may commit.
@@ -85,7 +85,7 @@ def db_session(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def outbox(app):  # noqa: ANN001, ANN201
+def outbox(app):
     """The in-memory mail backend's outbox, emptied for each test."""
     backend = app.extensions["kastoma_mail"]
     backend.outbox.clear()
@@ -93,7 +93,7 @@ def outbox(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def postgres_only(app):  # noqa: ANN001, ANN201
+def postgres_only(app):
     """For tests that need PostgreSQL: skipped on SQLite locally, a failure in CI."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return

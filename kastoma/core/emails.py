@@ -71,14 +71,10 @@ def render_template(template: EmailTemplate, context: dict[str, Any]) -> Rendere
         return RenderedEmail(
             subject=_text_env.from_string(template.subject).render(full_context).strip(),
             body_text=_text_env.from_string(template.body_text).render(full_context),
-            body_html=_html_env.from_string(template.body_html).render(full_context)
-            if template.body_html
-            else "",
+            body_html=_html_env.from_string(template.body_html).render(full_context) if template.body_html else "",
         )
     except TemplateError as exc:  # SecurityError is a TemplateError too
-        raise ValidationFailed(
-            "The email template could not be rendered.", errors={"template": [str(exc)]}
-        ) from exc
+        raise ValidationFailed("The email template could not be rendered.", errors={"template": [str(exc)]}) from exc
 
 
 def send_templated_email(name: str, to: str | list[str], context: dict[str, Any]) -> bool:

@@ -25,8 +25,13 @@ class SiteSetting(UUIDPrimaryKey, Timestamped, db.Model):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     value: Mapped[str] = mapped_column(Text, default="")
     value_type: Mapped[SettingType] = mapped_column(
-        Enum(SettingType, name="setting_type", native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            SettingType,
+            name="setting_type",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=SettingType.STRING,
     )
     is_public: Mapped[bool] = mapped_column(default=False)

@@ -11,8 +11,13 @@ from kastoma import __version__
 from kastoma.api import Blueprint
 from kastoma.health.checks import check_cache, check_database, check_migrations
 
-blp = Blueprint("health", __name__, url_prefix="/health", envelope=False,
-                description="Liveness and readiness probes (plain bodies, no envelope).")
+blp = Blueprint(
+    "health",
+    __name__,
+    url_prefix="/health",
+    envelope=False,
+    description="Liveness and readiness probes (plain bodies, no envelope).",
+)
 
 NO_STORE = {"Cache-Control": "no-store"}
 

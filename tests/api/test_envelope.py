@@ -70,7 +70,7 @@ class Stock(MethodView):
 
 
 @pytest.fixture(scope="module")
-def probe_app(app, tmp_path_factory):  # noqa: ANN001, ANN201
+def probe_app(app, tmp_path_factory):
     probe_app = make_test_app(
         tmp_path_factory,
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
@@ -82,11 +82,11 @@ def probe_app(app, tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def pc(probe_app):  # noqa: ANN001, ANN201
+def pc(probe_app):
     return probe_app.test_client()
 
 
-def assert_error(response, status: int, code: str) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status
     assert response.is_json
     body = response.get_json()
@@ -96,7 +96,7 @@ def assert_error(response, status: int, code: str) -> dict:  # noqa: ANN001
     return body
 
 
-def test_success_envelope_with_message(pc):  # noqa: ANN001
+def test_success_envelope_with_message(pc):
     r = pc.post("/api/v1/probe/items/", json={"name": "hat", "quantity": 2})
     assert r.status_code == 201
     assert r.get_json() == {
@@ -107,14 +107,14 @@ def test_success_envelope_with_message(pc):  # noqa: ANN001
     }
 
 
-def test_validation_error_lists_fields(pc):  # noqa: ANN001
+def test_validation_error_lists_fields(pc):
     r = pc.post("/api/v1/probe/items/", json={"name": "", "quantity": 0, "extra": 1})
     body = assert_error(r, 400, "validation_error")
     assert set(body["errors"]) == {"name", "quantity", "extra"}
     assert all(isinstance(msgs, list) and msgs for msgs in body["errors"].values())
 
 
-def test_malformed_and_absurd_json_bodies_are_400(pc):  # noqa: ANN001
+def test_malformed_and_absurd_json_bodies_are_400(pc):
     r = pc.post("/api/v1/probe/items/", data="{not json", content_type="application/json")
     assert assert_error(r, 400, "validation_error")["errors"] == {"_schema": ["Invalid JSON body."]}
     r = pc.post("/api/v1/probe/items/", data="[" * 5000 + "]" * 5000, content_type="application/json")
@@ -123,7 +123,7 @@ def test_malformed_and_absurd_json_bodies_are_400(pc):  # noqa: ANN001
     assert_error(r, 400, "validation_error")
 
 
-def test_page_number_pagination(pc):  # noqa: ANN001
+def test_page_number_pagination(pc):
     r = pc.get("/api/v1/probe/items/?page=2&page_size=20&q=x")
     assert r.status_code == 200
     body = r.get_json()
@@ -138,7 +138,7 @@ def test_page_number_pagination(pc):  # noqa: ANN001
     }
 
 
-def test_pagination_defaults_limits_and_far_pages(pc):  # noqa: ANN001
+def test_pagination_defaults_limits_and_far_pages(pc):
     body = pc.get("/api/v1/probe/items").get_json()
     assert len(body["data"]) == 20 and body["pagination"]["previous"] is None
     assert pc.get("/api/v1/probe/items/?page_size=100").status_code == 200
@@ -152,7 +152,7 @@ def test_pagination_defaults_limits_and_far_pages(pc):  # noqa: ANN001
     assert far.get_json()["pagination"]["previous"].endswith("page=3")
 
 
-def test_select_pagination_counts_rows(pc):  # noqa: ANN001
+def test_select_pagination_counts_rows(pc):
     for i in range(3):
         db.session.add(SiteSetting(key=f"probe_{i}", value=str(i)))
     db.session.commit()
@@ -161,13 +161,13 @@ def test_select_pagination_counts_rows(pc):  # noqa: ANN001
     assert [s["key"] for s in body["data"]] == ["probe_0", "probe_1"]
 
 
-def test_trailing_slash_optional_without_redirect(pc):  # noqa: ANN001
+def test_trailing_slash_optional_without_redirect(pc):
     assert pc.get("/api/v1/probe/items").status_code == 200
     assert pc.get("/api/v1/probe/items/").status_code == 200
     assert pc.get("/health").status_code == 200
 
 
-def test_not_found_and_method_not_allowed(pc):  # noqa: ANN001
+def test_not_found_and_method_not_allowed(pc):
     assert_error(pc.get("/api/v1/nowhere/"), 404, "not_found")
     assert_error(pc.get("/totally/elsewhere"), 404, "not_found")
     r = pc.delete("/api/v1/probe/items/")
@@ -175,23 +175,24 @@ def test_not_found_and_method_not_allowed(pc):  # noqa: ANN001
     assert "GET" in r.headers["Allow"]
 
 
-def test_body_too_large_is_413(pc):  # noqa: ANN001
-    r = pc.post("/api/v1/probe/items/", data=json.dumps({"name": "x" * 100_000, "quantity": 1}),
-                content_type="application/json")
+def test_body_too_large_is_413(pc):
+    r = pc.post(
+        "/api/v1/probe/items/", data=json.dumps({"name": "x" * 100_000, "quantity": 1}), content_type="application/json"
+    )
     assert_error(r, 413, "payload_too_large")
 
 
-def test_domain_error_maps_to_status_and_code(pc):  # noqa: ANN001
+def test_domain_error_maps_to_status_and_code(pc):
     body = assert_error(pc.post("/api/v1/probe/stock/"), 409, "insufficient_stock")
     assert body["errors"] == {"requested": 3, "available": 1}
 
 
-def test_integrity_error_is_409_and_rolled_back(pc):  # noqa: ANN001
+def test_integrity_error_is_409_and_rolled_back(pc):
     assert_error(pc.post("/api/v1/probe/settings/"), 409, "conflict")
     assert db.session.scalar(select(SiteSetting).where(SiteSetting.key == "dup")) is None
 
 
-def test_500_leaks_nothing(pc):  # noqa: ANN001
+def test_500_leaks_nothing(pc):
     r = pc.get("/api/v1/probe/boom/")
     body = assert_error(r, 500, "internal_error")
     raw = r.get_data(as_text=True)
@@ -200,7 +201,7 @@ def test_500_leaks_nothing(pc):  # noqa: ANN001
     assert body["errors"] is None
 
 
-def test_request_id_is_echoed_or_generated(pc):  # noqa: ANN001
+def test_request_id_is_echoed_or_generated(pc):
     r = pc.get("/health/", headers={"X-Request-ID": "abc-123.def"})
     assert r.headers["X-Request-ID"] == "abc-123.def"
     generated = pc.get("/health/", headers={"X-Request-ID": "bad id <script>" + "x" * 200})
@@ -209,7 +210,7 @@ def test_request_id_is_echoed_or_generated(pc):  # noqa: ANN001
     assert pc.get("/health/").headers["X-Request-ID"] != rid
 
 
-def test_errors_carry_request_id_and_security_headers(pc):  # noqa: ANN001
+def test_errors_carry_request_id_and_security_headers(pc):
     r = pc.get("/api/v1/probe/boom/", headers={"X-Request-ID": "trace-me"})
     assert r.headers["X-Request-ID"] == "trace-me"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
@@ -217,7 +218,7 @@ def test_errors_carry_request_id_and_security_headers(pc):  # noqa: ANN001
     assert r.headers["Referrer-Policy"]
 
 
-def test_one_json_log_line_per_request(pc, caplog):  # noqa: ANN001
+def test_one_json_log_line_per_request(pc, caplog):
     with caplog.at_level("INFO", logger="kastoma.request"):
         pc.get("/api/v1/probe/items/", headers={"X-Request-ID": "log-me"})
     records = [r for r in caplog.records if r.name == "kastoma.request"]

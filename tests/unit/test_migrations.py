@@ -1,0 +1,60 @@
+"""Migrations: `flask db upgrade` from empty produces exactly the models' schema."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from kastoma.extensions import db
+from tests.conftest import make_test_app
+
+
+def schema_diff(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+    return compare_metadata(context, db.metadata)
+
+
+def test_migrated_test_database_matches_models(app):
+    # The session's database was built from empty by `upgrade()` in conftest.
+    assert schema_diff(db.session.connection()) == []
+
+
+@pytest.fixture
+def scratch_url(app, tmp_path):
+    """An empty database of the same kind as the test database."""
+    main = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if main.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"{main.database}_scratch"
+    admin = create_engine(main, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield main.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_from_empty_then_downgrade_and_upgrade_again(scratch_url, tmp_path_factory):
+    scratch = make_test_app(tmp_path_factory, SQLALCHEMY_DATABASE_URI=scratch_url)
+    engine = create_engine(make_url(scratch_url))
+    try:
+        with scratch.app_context():
+            upgrade()
+            with engine.connect() as conn:
+                assert schema_diff(conn) == []
+            downgrade(revision="base")
+            with engine.connect() as conn:
+                assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+            upgrade()
+            with engine.connect() as conn:
+                assert schema_diff(conn) == []
+            db.engine.dispose()
+    finally:
+        engine.dispose()
