@@ -18,7 +18,8 @@ DEFAULT_JWT_SECRET_KEY = "dev-jwt-secret-key-change-me"  # noqa: S105
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; unset and empty (as in a copied .env.example) both mean default."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_int(name: str, default: int) -> int:
