@@ -13,8 +13,8 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 # Development defaults. ProductionConfig refuses to start with either of them.
-DEFAULT_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - a known placeholder, rejected in production
-DEFAULT_JWT_SECRET_KEY = "dev-jwt-secret-key-change-me"  # noqa: S105
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - a known placeholder, rejected in production
+DEFAULT_JWT_SECRET_KEY = "dev-only-jwt-secret-key-change-me-in-production"  # noqa: S105
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -68,6 +68,18 @@ class Config:
         self.JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", DEFAULT_JWT_SECRET_KEY)
         self.JWT_ACCESS_TOKEN_LIFETIME = env_int("JWT_ACCESS_TOKEN_LIFETIME", 15)  # minutes
         self.JWT_REFRESH_TOKEN_LIFETIME = env_int("JWT_REFRESH_TOKEN_LIFETIME", 7)  # days
+        # RS256 instead of HS256 when both PEM files are given.
+        self.JWT_PRIVATE_KEY_FILE = env_str("JWT_PRIVATE_KEY_FILE")
+        self.JWT_PUBLIC_KEY_FILE = env_str("JWT_PUBLIC_KEY_FILE")
+        # Argon2id parameters (RFC 9106 low-memory profile; OWASP's minimum is t=2, m=19 MiB, p=1).
+        self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)  # KiB
+        self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+        # Rate limits (flask-limiter syntax), applied per client IP plus the submitted identifier.
+        self.RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute")
+        self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
+        self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5/hour")
+        self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
 
         self.SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kastoma.db'}")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -126,6 +138,10 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
         self.MAIL_BACKEND = "memory"
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+        # OWASP's minimum Argon2id cost keeps the suite fast while exercising the real hasher.
+        self.ARGON2_TIME_COST = 2
+        self.ARGON2_MEMORY_COST = 19456
+        self.ARGON2_PARALLELISM = 1
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma-test:")
 
 

@@ -13,11 +13,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     """Build an app from the named config (default: KASTOMA_ENV) plus explicit overrides."""
     from config import load_config
     from kastoma.api import Api, JSONProvider
+    from kastoma.auth import configure_jwt_keys
     from kastoma.cli import init_cli
     from kastoma.core.mail import init_mail
     from kastoma.docs import DOCS_CONFIG, init_docs
     from kastoma.extensions import init_extensions
     from kastoma.logs import configure_logging
+    from kastoma.media import init_media
     from kastoma.middleware import init_http
 
     app = Flask(__name__)
@@ -29,18 +31,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.url_map.strict_slashes = False
 
     configure_logging(app.config["LOG_LEVEL"])
+    configure_jwt_keys(app)
     init_extensions(app)
     init_http(app)
     init_mail(app)
+    init_media(app)
 
-    api = Api(
-        app,
-        spec_kwargs={
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-            }
-        },
-    )
+    api = Api(app)
     register_blueprints(api)
     init_docs(app, api)
     init_cli(app)
@@ -48,8 +45,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def register_blueprints(api: Any) -> None:
-    from kastoma.core.routes import blp as core_blp
-    from kastoma.health.routes import blp as health_blp
+    from kastoma.core.routes import blp as core
+    from kastoma.health.routes import blp as health
+    from kastoma.users.account_routes import blp as account
+    from kastoma.users.address_routes import blp as addresses
+    from kastoma.users.auth_routes import blp as auth
+    from kastoma.users.staff_routes import blp as users
+    from kastoma.users.wishlist_routes import blp as wishlists
 
-    for blueprint in (health_blp, core_blp):
+    for blueprint in (health, core, auth, account, addresses, wishlists, users):
         api.register_blueprint(blueprint)

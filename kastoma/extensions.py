@@ -44,6 +44,9 @@ def init_extensions(app: Flask) -> None:
     config.setdefault("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=config["JWT_ACCESS_TOKEN_LIFETIME"]))
     config.setdefault("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=config["JWT_REFRESH_TOKEN_LIFETIME"]))
     config.setdefault("JWT_ALGORITHM", "HS256")
+    # Bearer tokens in the Authorization header only: no cookies, so no CSRF claim either.
+    config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
+    config.setdefault("JWT_COOKIE_CSRF_PROTECT", False)
     # Only the configured algorithm is accepted: `alg: none` or a swapped algorithm is rejected.
     config.setdefault("JWT_DECODE_ALGORITHMS", [config["JWT_ALGORITHM"]])
 

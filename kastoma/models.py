@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 # Stable constraint names make Alembic migrations reproducible on every database.
@@ -62,3 +63,8 @@ class UUIDPrimaryKey:
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: a VARCHAR holding the values (no native PostgreSQL type to migrate)."""
+    return Enum(enum_cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])

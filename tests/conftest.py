@@ -100,3 +100,69 @@ def postgres_only(app):
     if IN_CI:
         pytest.fail("This test needs PostgreSQL and CI must provide it (TEST_DATABASE_URL).")
     pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL to run it")
+
+
+# --- Users and tokens -------------------------------------------------------------------------
+
+DEFAULT_PASSWORD = "Correct-Horse-42"
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role=Role.STAFF, username=..., email=..., password=...) -> User."""
+    from kastoma.users.models import Role
+    from kastoma.users.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role | str = Role.CUSTOMER,
+        *,
+        username: str | None = None,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        **fields,
+    ):
+        n = next(counter)
+        username = username or f"{Role(role).value}{n}-{uuid.uuid4().hex[:6]}"
+        user = create_user(
+            username, email or f"{username}@example.com", password, role=Role(role), check_policy=False, **fields
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def tokens_for(app):
+    """tokens_for(user) -> {"access", "refresh"}, issued like a login would."""
+    from kastoma.users.tokens import issue_token_pair
+
+    def issue(user):
+        tokens = issue_token_pair(user)
+        db.session.commit()
+        return tokens
+
+    return issue
+
+
+@pytest.fixture
+def auth_headers(tokens_for):
+    """auth_headers(user) -> {"Authorization": "Bearer <access token>"}."""
+    return lambda user: {"Authorization": f"Bearer {tokens_for(user)['access']}"}
+
+
+@pytest.fixture
+def customer(make_user):
+    return make_user("customer", first_name="Cara", last_name="Customer")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kastoma.extensions import db
-from kastoma.models import Timestamped, UUIDPrimaryKey
+from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum
 
 
 class SettingType(enum.StrEnum):
@@ -24,16 +24,7 @@ class SiteSetting(UUIDPrimaryKey, Timestamped, db.Model):
 
     key: Mapped[str] = mapped_column(String(100), unique=True)
     value: Mapped[str] = mapped_column(Text, default="")
-    value_type: Mapped[SettingType] = mapped_column(
-        Enum(
-            SettingType,
-            name="setting_type",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=SettingType.STRING,
-    )
+    value_type: Mapped[SettingType] = mapped_column(str_enum(SettingType, "setting_type"), default=SettingType.STRING)
     is_public: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(String(255), default="")
 

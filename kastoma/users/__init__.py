@@ -1,0 +1,1 @@
+"""Users: accounts, JWT authentication, profiles, saved addresses and wishlists."""

@@ -1,0 +1,160 @@
+"""Accounts, their profile, saved addresses, wishlists, and the token bookkeeping of auth."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kastoma.extensions import db
+from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum, utcnow
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.CUSTOMER)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    # Tokens issued before this instant are refused (password reset, account deletion).
+    tokens_valid_after: Mapped[datetime | None]
+
+    profile: Mapped[UserProfile] = relationship(back_populates="user", uselist=False, cascade="all, delete-orphan")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+class UserProfile(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "user_profiles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    date_of_birth: Mapped[date | None]
+    bio: Mapped[str] = mapped_column(Text, default="")
+    avatar: Mapped[str] = mapped_column(String(255), default="")
+    address_line1: Mapped[str] = mapped_column(String(255), default="")
+    address_line2: Mapped[str] = mapped_column(String(255), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    newsletter_subscribed: Mapped[bool] = mapped_column(default=False)
+    marketing_emails: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+    @property
+    def is_complete(self) -> bool:
+        return all((self.phone, self.address_line1, self.city, self.postal_code, self.country))
+
+
+class Address(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "addresses"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(50), default="")
+    first_name: Mapped[str] = mapped_column(String(150))
+    last_name: Mapped[str] = mapped_column(String(150))
+    company: Mapped[str] = mapped_column(String(150), default="")
+    line1: Mapped[str] = mapped_column(String(255))
+    line2: Mapped[str] = mapped_column(String(255), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    is_default_shipping: Mapped[bool] = mapped_column(default=False)
+    is_default_billing: Mapped[bool] = mapped_column(default=False)
+
+
+class Wishlist(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "wishlists"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    is_public: Mapped[bool] = mapped_column(default=False)
+
+    owner: Mapped[User] = relationship(lazy="joined")
+    items: Mapped[list[WishlistItem]] = relationship(
+        back_populates="wishlist", cascade="all, delete-orphan", order_by="WishlistItem.created_at"
+    )
+
+
+class WishlistItem(UUIDPrimaryKey, Timestamped, db.Model):
+    __tablename__ = "wishlist_items"
+    __table_args__ = (UniqueConstraint("wishlist_id", "product_id", "variant_id"),)
+
+    wishlist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wishlists.id", ondelete="CASCADE"), index=True)
+    # Foreign keys to the catalogue are added by the catalogue's migration.
+    product_id: Mapped[uuid.UUID]
+    variant_id: Mapped[uuid.UUID | None]
+    note: Mapped[str] = mapped_column(String(255), default="")
+
+    wishlist: Mapped[Wishlist] = relationship(back_populates="items")
+
+
+class RefreshToken(UUIDPrimaryKey, db.Model):
+    """One row per issued refresh token. A login starts a family; each refresh rotates
+    within it. Presenting a token that was already rotated revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class RevokedToken(UUIDPrimaryKey, db.Model):
+    """Access tokens revoked before their expiry (logout). Rows can be purged once expired."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetToken(UUIDPrimaryKey, db.Model):
+    __tablename__ = "password_reset_tokens"
+    __table_args__ = (Index("ix_password_reset_tokens_user_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the emailed token: a database leak does not reveal usable tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,228 @@
+"""Request and response schemas of the users, auth, profile, address and wishlist endpoints."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from kastoma.media import media_url
+from kastoma.users.models import Role
+
+USERNAME = validate.Regexp(r"^[\w.@+-]{3,150}$", error="3-150 letters, digits and @/./+/-/_ only.")
+# Phone and country may be left empty on profiles and addresses, but not malformed.
+PHONE = validate.Regexp(r"^(\+?[0-9 ()-]{6,20})?$", error="Enter a valid phone number, e.g. +1 555 123 4567.")
+COUNTRY_OR_EMPTY = validate.Regexp(r"^([A-Z]{2})?$", error="Use a two-letter ISO 3166 country code, e.g. US.")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter ISO 3166 country code, e.g. US.")
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are an error: a client learns it sent `role` or `is_staff` for nothing."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.UUID(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    email = ma.fields.Email(dump_only=True)
+    first_name = ma.fields.String(dump_only=True)
+    last_name = ma.fields.String(dump_only=True)
+    full_name = ma.fields.String(dump_only=True)
+    role = ma.fields.Enum(Role, by_value=True, dump_only=True)
+    is_active = ma.fields.Boolean(dump_only=True)
+    date_joined = ma.fields.DateTime(attribute="created_at", dump_only=True)
+    last_login = ma.fields.DateTime(attribute="last_login_at", dump_only=True, allow_none=True)
+
+
+class UserUpdateSchema(StrictSchema):
+    """What a user may change about their own account."""
+
+    first_name = ma.fields.String(validate=validate.Length(max=150))
+    last_name = ma.fields.String(validate=validate.Length(max=150))
+    username = ma.fields.String(validate=USERNAME)
+    email = ma.fields.Email(validate=validate.Length(max=254))
+
+
+class StaffUserUpdateSchema(StrictSchema):
+    """What staff may change about another account (only admins may change `role`)."""
+
+    is_active = ma.fields.Boolean()
+    role = ma.fields.Enum(Role, by_value=True)
+    first_name = ma.fields.String(validate=validate.Length(max=150))
+    last_name = ma.fields.String(validate=validate.Length(max=150))
+
+
+class UserListQuerySchema(ma.Schema):
+    search = ma.fields.String(validate=validate.Length(max=100))
+    is_active = ma.fields.Boolean()
+    role = ma.fields.Enum(Role, by_value=True)
+
+
+class RegisterSchema(StrictSchema):
+    username = ma.fields.String(required=True, validate=USERNAME)
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    password_confirm = ma.fields.String(load_only=True)
+    first_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+    last_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+
+    @ma.validates_schema
+    def passwords_match(self, data: dict, **kwargs: object) -> None:
+        if "password_confirm" in data and data["password_confirm"] != data.get("password"):
+            raise ma.ValidationError("The two passwords do not match.", "password_confirm")
+
+
+class LoginSchema(StrictSchema):
+    email = ma.fields.String(validate=validate.Length(max=254))
+    username = ma.fields.String(validate=validate.Length(max=150))
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+    @ma.validates_schema
+    def identifier_given(self, data: dict, **kwargs: object) -> None:
+        if not data.get("email") and not data.get("username"):
+            raise ma.ValidationError("Give your email or your username.", "email")
+
+
+class TokenPairSchema(ma.Schema):
+    access = ma.fields.String(required=True)
+    refresh = ma.fields.String(required=True)
+
+
+class AuthResultSchema(TokenPairSchema):
+    user = ma.fields.Nested(UserSchema, required=True)
+
+
+class RefreshSchema(StrictSchema):
+    refresh = ma.fields.String(required=True, validate=validate.Length(max=4096))
+
+
+class LogoutSchema(StrictSchema):
+    refresh = ma.fields.String(validate=validate.Length(max=4096))
+
+
+class VerifySchema(StrictSchema):
+    token = ma.fields.String(required=True, validate=validate.Length(max=4096))
+
+
+class TokenInfoSchema(ma.Schema):
+    valid = ma.fields.Boolean(required=True)
+    token_type = ma.fields.String(required=True)
+    user_id = ma.fields.UUID(required=True)
+    expires_at = ma.fields.DateTime(required=True)
+
+
+class PasswordResetRequestSchema(StrictSchema):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class NewPasswordSchema(StrictSchema):
+    new_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    new_password_confirm = ma.fields.String(load_only=True)
+
+    @ma.validates_schema
+    def passwords_match(self, data: dict, **kwargs: object) -> None:
+        if "new_password_confirm" in data and data["new_password_confirm"] != data.get("new_password"):
+            raise ma.ValidationError("The two passwords do not match.", "new_password_confirm")
+
+
+class PasswordResetConfirmSchema(NewPasswordSchema):
+    token = ma.fields.String(validate=validate.Length(max=256))
+
+
+class ChangePasswordSchema(NewPasswordSchema):
+    current_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+
+class ProfileSchema(StrictSchema):
+    phone = ma.fields.String(validate=PHONE)
+    date_of_birth = ma.fields.Date(allow_none=True)
+    bio = ma.fields.String(validate=validate.Length(max=500))
+    avatar_url = ma.fields.Method("get_avatar_url", dump_only=True, allow_none=True)
+    address_line1 = ma.fields.String(validate=validate.Length(max=255))
+    address_line2 = ma.fields.String(validate=validate.Length(max=255))
+    city = ma.fields.String(validate=validate.Length(max=100))
+    state = ma.fields.String(validate=validate.Length(max=100))
+    postal_code = ma.fields.String(validate=validate.Length(max=20))
+    country = ma.fields.String(validate=COUNTRY_OR_EMPTY)
+    newsletter_subscribed = ma.fields.Boolean()
+    marketing_emails = ma.fields.Boolean()
+    is_complete = ma.fields.Boolean(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+    def get_avatar_url(self, profile: object) -> str | None:
+        return media_url(getattr(profile, "avatar", ""))
+
+    @ma.validates("date_of_birth")
+    def not_in_future(self, value: object, **kwargs: object) -> None:
+        from datetime import UTC, datetime
+
+        if value is not None and value > datetime.now(UTC).date():
+            raise ma.ValidationError("The date of birth cannot be in the future.")
+
+
+class AvatarUploadSchema(ma.Schema):
+    avatar = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+# --- Addresses ------------------------------------------------------------------------------
+
+
+class AddressSchema(StrictSchema):
+    id = ma.fields.UUID(dump_only=True)
+    label = ma.fields.String(validate=validate.Length(max=50))
+    first_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=150))
+    last_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=150))
+    company = ma.fields.String(validate=validate.Length(max=150))
+    line1 = ma.fields.String(required=True, validate=validate.Length(min=1, max=255))
+    line2 = ma.fields.String(validate=validate.Length(max=255))
+    city = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    state = ma.fields.String(validate=validate.Length(max=100))
+    postal_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = ma.fields.String(required=True, validate=COUNTRY)
+    phone = ma.fields.String(validate=PHONE)
+    is_default_shipping = ma.fields.Boolean()
+    is_default_billing = ma.fields.Boolean()
+    created_at = ma.fields.DateTime(dump_only=True)
+
+    @ma.pre_load
+    def upper_country(self, data: dict, **kwargs: object) -> dict:
+        if isinstance(data, dict) and isinstance(data.get("country"), str):
+            data = {**data, "country": data["country"].strip().upper()}
+        return data
+
+
+# --- Wishlists ------------------------------------------------------------------------------
+
+
+class WishlistItemSchema(StrictSchema):
+    id = ma.fields.UUID(dump_only=True)
+    product_id = ma.fields.UUID(required=True)
+    variant_id = ma.fields.UUID(allow_none=True, load_default=None)
+    note = ma.fields.String(validate=validate.Length(max=255), load_default="")
+    added_at = ma.fields.DateTime(attribute="created_at", dump_only=True)
+
+
+class WishlistSchema(StrictSchema):
+    id = ma.fields.UUID(dump_only=True)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    is_public = ma.fields.Boolean(load_default=False)
+    is_default = ma.fields.Boolean(dump_only=True)
+    owner = ma.fields.Function(lambda w: w.owner.username, dump_only=True)
+    item_count = ma.fields.Function(lambda w: len(w.items), dump_only=True)
+    items = ma.fields.List(ma.fields.Nested(WishlistItemSchema), dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class MessageSchema(ma.Schema):
+    detail = ma.fields.String(required=True)

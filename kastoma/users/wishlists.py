@@ -1,0 +1,96 @@
+"""Wishlists: a default one per user, more can be named; public ones are readable by anyone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kastoma.errors import Conflict, NotFound, ValidationFailed
+from kastoma.extensions import db
+from kastoma.users.models import User, Wishlist, WishlistItem
+from kastoma.users.services import DEFAULT_WISHLIST_NAME
+
+MAX_WISHLISTS = 20
+MAX_ITEMS = 500
+
+
+def list_wishlists(user: User):
+    return (
+        select(Wishlist)
+        .where(Wishlist.user_id == user.id)
+        .options(selectinload(Wishlist.items))
+        .order_by(Wishlist.is_default.desc(), Wishlist.created_at, Wishlist.id)
+    )
+
+
+def default_wishlist(user: User) -> Wishlist:
+    wishlist = db.session.scalar(select(Wishlist).where(Wishlist.user_id == user.id, Wishlist.is_default.is_(True)))
+    if wishlist is None:  # accounts created before wishlists existed
+        wishlist = Wishlist(owner=user, name=DEFAULT_WISHLIST_NAME, is_default=True)
+        db.session.add(wishlist)
+        db.session.flush()
+    return wishlist
+
+
+def get_wishlist(wishlist_id: uuid.UUID, viewer: User | None, *, for_update: bool = False) -> Wishlist:
+    """A wishlist the viewer owns, or (read-only) a public one. Anything else is 404."""
+    wishlist = db.session.get(Wishlist, wishlist_id)
+    owned = wishlist is not None and viewer is not None and wishlist.user_id == viewer.id
+    if wishlist is None or not (owned or (wishlist.is_public and not for_update)):
+        raise NotFound("Wishlist not found.")
+    return wishlist
+
+
+def create_wishlist(user: User, data: dict[str, Any]) -> Wishlist:
+    count = db.session.scalar(select(db.func.count()).select_from(Wishlist).where(Wishlist.user_id == user.id))
+    if count >= MAX_WISHLISTS:
+        raise Conflict(f"You can keep at most {MAX_WISHLISTS} wishlists.", code="limit_reached")
+    wishlist = Wishlist(owner=user, **data)
+    db.session.add(wishlist)
+    db.session.flush()
+    return wishlist
+
+
+def update_wishlist(wishlist: Wishlist, data: dict[str, Any]) -> Wishlist:
+    for field, value in data.items():
+        setattr(wishlist, field, value)
+    return wishlist
+
+
+def delete_wishlist(wishlist: Wishlist) -> None:
+    if wishlist.is_default:
+        raise ValidationFailed(
+            "The default wishlist cannot be deleted.", errors={"id": ["This is your default wishlist."]}
+        )
+    db.session.delete(wishlist)
+
+
+def check_product(product_id: uuid.UUID, variant_id: uuid.UUID | None) -> None:
+    """Raise NotFound unless the product (and variant) can be wished for.
+
+    The catalogue milestone replaces this with a real lookup (and adds the foreign keys).
+    """
+
+
+def add_item(wishlist: Wishlist, data: dict[str, Any]) -> WishlistItem:
+    check_product(data["product_id"], data.get("variant_id"))
+    for item in wishlist.items:
+        if item.product_id == data["product_id"] and item.variant_id == data.get("variant_id"):
+            raise Conflict("This product is already in the wishlist.", code="duplicate")
+    if len(wishlist.items) >= MAX_ITEMS:
+        raise Conflict(f"A wishlist holds at most {MAX_ITEMS} items.", code="limit_reached")
+    item = WishlistItem(**data)
+    wishlist.items.append(item)
+    db.session.flush()
+    return item
+
+
+def remove_item(wishlist: Wishlist, item_id: uuid.UUID) -> None:
+    for item in wishlist.items:
+        if item.id == item_id:
+            wishlist.items.remove(item)
+            return
+    raise NotFound("Wishlist item not found.")
