@@ -31,8 +31,8 @@ class User(UUIDPrimaryKey, Timestamped, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.CUSTOMER)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
-    # Tokens issued before this instant are refused (password reset, account deletion).
-    tokens_valid_after: Mapped[datetime | None]
+    # Stamped into every token; bumping it (password change/reset, deactivation) voids them all.
+    token_version: Mapped[int] = mapped_column(default=0)
 
     profile: Mapped[UserProfile] = relationship(back_populates="user", uselist=False, cascade="all, delete-orphan")
 

@@ -137,7 +137,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def _end_sessions(user: User) -> None:
     """Revoke every refresh token and every access token issued until now."""
     revoke_refresh_tokens_of(user)
-    user.tokens_valid_after = utcnow()
+    user.token_version += 1
 
 
 def deactivate_account(user: User) -> None:

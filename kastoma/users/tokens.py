@@ -45,7 +45,7 @@ def _timestamp(payload: dict[str, Any], claim: str) -> datetime:
 def issue_token_pair(user: User, family_id: uuid.UUID | None = None) -> dict[str, str]:
     """A new access + refresh token; the refresh token is recorded for rotation."""
     family_id = family_id or uuid.uuid4()
-    claims = {**user_claims(user), "fam": str(family_id)}
+    claims = {**user_claims(user), "fam": str(family_id), "ver": user.token_version}
     access = create_access_token(identity=str(user.id), additional_claims=claims)
     refresh = create_refresh_token(identity=str(user.id), additional_claims=claims)
     payload = decode_token(refresh)
@@ -83,12 +83,8 @@ def rotate_refresh_token(token: str) -> tuple[User, dict[str, str]]:
 
 
 def token_is_current(user: User, payload: dict[str, Any]) -> bool:
-    """False when the account is inactive or the token predates a password reset."""
-    if not user.is_active:
-        return False
-    if user.tokens_valid_after is not None:
-        return payload["iat"] >= int(user.tokens_valid_after.timestamp())
-    return True
+    """False when the account is inactive or the token predates a password change or reset."""
+    return user.is_active and payload.get("ver") == user.token_version
 
 
 def revoke_family(family_id: uuid.UUID) -> None:

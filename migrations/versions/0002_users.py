@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('role', sa.Enum('customer', 'staff', 'admin', name='user_role', native_enum=False, length=20), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('tokens_valid_after', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('token_version', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

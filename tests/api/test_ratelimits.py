@@ -1,0 +1,63 @@
+"""Rate limits on login, register and password reset: 429 with Retry-After, per identifier."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from kastoma.extensions import limiter
+from tests.conftest import make_test_app
+
+
+@pytest.fixture
+def limited_client(app, tmp_path_factory):
+    """A second app with rate limiting on (the suite's app has it off).
+
+    flask-limiter keeps its switch on the shared Limiter object, so it is restored afterwards.
+    """
+    was_enabled = limiter.enabled
+    limited = make_test_app(
+        tmp_path_factory,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_KEY_PREFIX=f"kastoma-test-{uuid.uuid4().hex[:8]}",
+        RATELIMIT_LOGIN="3/minute",
+        RATELIMIT_REGISTER="2/hour",
+        RATELIMIT_PASSWORD_RESET="2/hour",
+    )
+    try:
+        yield limited.test_client()
+    finally:
+        limiter.enabled = was_enabled
+
+
+def test_login_is_limited_per_identifier(limited_client, customer):
+    body = {"email": customer.email, "password": "Wrong-Password-1"}
+    statuses = [limited_client.post("/api/v1/auth/login/", json=body).status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    r = limited_client.post("/api/v1/auth/login/", json=body)
+    assert r.status_code == 429 and r.get_json()["code"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) > 0
+    other = limited_client.post("/api/v1/auth/login/", json={"email": "someone@example.com", "password": "x"})
+    assert other.status_code == 401, "another identifier has its own budget"
+
+
+def test_password_reset_is_limited_per_email(limited_client, customer):
+    outbox = limited_client.application.extensions["kastoma_mail"].outbox
+    statuses = [
+        limited_client.post("/api/v1/auth/password-reset/", json={"email": customer.email}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert len(outbox) == 2
+
+
+def test_register_is_limited(limited_client):
+    def attempt(n: int) -> int:
+        return limited_client.post(
+            "/api/v1/auth/register/",
+            json={"username": f"bot{n}", "email": "bot@example.com", "password": "Some-Long-Pass-99"},
+        ).status_code
+
+    assert [attempt(n) for n in range(3)][-1] == 429
