@@ -14,7 +14,8 @@ INSTANCE_DIR = BASE_DIR / "instance"
 
 # Development defaults. ProductionConfig refuses to start with either of them.
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - a known placeholder, rejected in production
-DEFAULT_JWT_SECRET_KEY = "dev-only-jwt-secret-key-change-me-in-production"  # noqa: S105
+DEFAULT_JWT_SECRET_KEY = "dev-only-jwt-secret-key-change-me-in-production"
+DEFAULT_WEBHOOK_SECRET = "dev-only-payment-webhook-secret-change-me"  # noqa: S105  # noqa: S105
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -80,6 +81,13 @@ class Config:
         self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
         self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5/hour")
         self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
+
+        self.REVIEWS_REQUIRE_APPROVAL = env_bool("REVIEWS_REQUIRE_APPROVAL", True)
+        self.CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
+        self.CART_MAX_LINES = env_int("CART_MAX_LINES", 50)
+        # Unpaid card orders are cancelled and restocked after this long (`flask orders expire-unpaid`).
+        self.ORDER_PAYMENT_TIMEOUT_MINUTES = env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", 60)
+        self.PAYMENT_WEBHOOK_SECRET = env_str("PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET)
 
         self.SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kastoma.db'}")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -159,6 +167,7 @@ class ProductionConfig(Config):
             for name, default in (
                 ("SECRET_KEY", DEFAULT_SECRET_KEY),
                 ("JWT_SECRET_KEY", DEFAULT_JWT_SECRET_KEY),
+                ("PAYMENT_WEBHOOK_SECRET", DEFAULT_WEBHOOK_SECRET),
             )
             if getattr(self, name) in ("", default) or len(getattr(self, name)) < 32
         ]

@@ -57,6 +57,9 @@ def test_production_refuses_default_secrets(monkeypatch):
     with pytest.raises(RuntimeError):
         load_config("production")
     monkeypatch.setenv("SECRET_KEY", STRONG)
+    with pytest.raises(RuntimeError, match="PAYMENT_WEBHOOK_SECRET"):
+        load_config("production")
+    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", STRONG)
     config = load_config("production")
     assert config.MAIL_BACKEND == "smtp" and config.DEBUG is False
 
@@ -64,6 +67,7 @@ def test_production_refuses_default_secrets(monkeypatch):
 def test_production_turns_on_hsts_for_https(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.setenv("JWT_SECRET_KEY", STRONG)
+    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", STRONG)
     monkeypatch.setenv("PREFERRED_URL_SCHEME", "https")
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     r = app.test_client().get("/health/live/")
