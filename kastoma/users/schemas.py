@@ -178,9 +178,9 @@ class AvatarUploadSchema(ma.Schema):
 # --- Addresses ------------------------------------------------------------------------------
 
 
-class AddressSchema(StrictSchema):
-    id = ma.fields.UUID(dump_only=True)
-    label = ma.fields.String(validate=validate.Length(max=50))
+class PostalAddressSchema(StrictSchema):
+    """A postal address; saved addresses and order addresses share it."""
+
     first_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=150))
     last_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=150))
     company = ma.fields.String(validate=validate.Length(max=150))
@@ -191,15 +191,20 @@ class AddressSchema(StrictSchema):
     postal_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=20))
     country = ma.fields.String(required=True, validate=COUNTRY)
     phone = ma.fields.String(validate=PHONE)
-    is_default_shipping = ma.fields.Boolean()
-    is_default_billing = ma.fields.Boolean()
-    created_at = ma.fields.DateTime(dump_only=True)
 
     @ma.pre_load
     def upper_country(self, data: dict, **kwargs: object) -> dict:
         if isinstance(data, dict) and isinstance(data.get("country"), str):
             data = {**data, "country": data["country"].strip().upper()}
         return data
+
+
+class AddressSchema(PostalAddressSchema):
+    id = ma.fields.UUID(dump_only=True)
+    label = ma.fields.String(validate=validate.Length(max=50))
+    is_default_shipping = ma.fields.Boolean()
+    is_default_billing = ma.fields.Boolean()
+    created_at = ma.fields.DateTime(dump_only=True)
 
 
 # --- Wishlists ------------------------------------------------------------------------------

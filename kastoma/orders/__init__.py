@@ -1,0 +1,1 @@
+"""Orders: carts, coupons, checkout, the order lifecycle and payments."""
