@@ -63,11 +63,20 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def db_session(app):
+def db_session(app, request):
     """Run each test inside a transaction that is rolled back afterwards.
 
     Sessions join the outer transaction with savepoints, so code under test may commit.
+    Tests marked `committing` (real parallel requests) commit for real and get the tables
+    emptied afterwards instead.
     """
+    if request.node.get_closest_marker("committing"):
+        yield db.session
+        with app.app_context():
+            db.session.remove()
+            truncate_all_tables()
+            cache.clear()
+        return
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -82,6 +91,17 @@ def db_session(app):
             transaction.rollback()
             connection.close()
             cache.clear()
+
+
+def truncate_all_tables() -> None:
+    """Empty every table but the migration bookkeeping (after a committing test)."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - names from our metadata
 
 
 @pytest.fixture
