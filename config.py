@@ -12,10 +12,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-# Development defaults. ProductionConfig refuses to start with either of them.
-DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - a known placeholder, rejected in production
-DEFAULT_JWT_SECRET_KEY = "dev-only-jwt-secret-key-change-me-in-production"
-DEFAULT_WEBHOOK_SECRET = "dev-only-payment-webhook-secret-change-me"  # noqa: S105  # noqa: S105
+# Development placeholders; ProductionConfig refuses to start with any of them.
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105
+DEFAULT_JWT_SECRET_KEY = "dev-only-jwt-secret-key-change-me-in-production"  # noqa: S105
+DEFAULT_WEBHOOK_SECRET = "dev-only-payment-webhook-secret-change-me"  # noqa: S105
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -83,6 +83,8 @@ class Config:
         self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
 
         self.REVIEWS_REQUIRE_APPROVAL = env_bool("REVIEWS_REQUIRE_APPROVAL", True)
+        # Browsers and CDNs may reuse anonymous catalogue responses this long (seconds).
+        self.CATALOGUE_MAX_AGE = env_int("CATALOGUE_MAX_AGE", 60)
         self.CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 99)
         self.CART_MAX_LINES = env_int("CART_MAX_LINES", 50)
         # Unpaid card orders are cancelled and restocked after this long (`flask orders expire-unpaid`).

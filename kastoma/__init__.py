@@ -45,13 +45,41 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def register_blueprints(api: Any) -> None:
+    from kastoma.core.analytics_routes import blp as analytics
     from kastoma.core.routes import blp as core
     from kastoma.health.routes import blp as health
+    from kastoma.orders.cart_routes import blp as cart
+    from kastoma.orders.coupon_routes import blp as coupons
+    from kastoma.orders.order_routes import blp as orders
+    from kastoma.orders.payment_routes import blp as payments
+    from kastoma.products.category_routes import blp as categories
+    from kastoma.products.product_routes import blp as products
+    from kastoma.products.review_routes import blp as reviews
+    from kastoma.products.stock_routes import blp as stock
+    from kastoma.products.variant_routes import blp as variants
     from kastoma.users.account_routes import blp as account
     from kastoma.users.address_routes import blp as addresses
     from kastoma.users.auth_routes import blp as auth
     from kastoma.users.staff_routes import blp as users
     from kastoma.users.wishlist_routes import blp as wishlists
 
-    for blueprint in (health, core, auth, account, addresses, wishlists, users):
+    for blueprint in (
+        health,
+        core,
+        auth,
+        account,
+        addresses,
+        wishlists,
+        users,
+        categories,
+        products,
+        variants,
+        stock,
+        reviews,
+        cart,
+        orders,
+        coupons,
+        payments,
+        analytics,
+    ):
         api.register_blueprint(blueprint)

@@ -69,11 +69,14 @@ parser = Parser()
 
 class PaginationSchema(ma.Schema):
     count = ma.fields.Integer(required=True, metadata={"description": "Total number of items."})
-    page = ma.fields.Integer(required=True)
+    page = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "Null in cursor mode."})
     page_size = ma.fields.Integer(required=True)
     pages = ma.fields.Integer(required=True, metadata={"description": "Total number of pages."})
     next = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
     previous = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+    next_cursor = ma.fields.String(
+        allow_none=True, metadata={"description": "Keyset lists only: pass it as `cursor` for the next page."}
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -111,6 +114,11 @@ def envelope_schema(schema_cls: type[ma.Schema] | None, many: bool) -> type[ma.S
 
 
 # --- Responses --------------------------------------------------------------------------------
+
+
+def set_pagination(pagination: dict[str, Any]) -> None:
+    """Set the envelope's `pagination` for a list a view pages itself (e.g. keyset pagination)."""
+    g.api_pagination = pagination
 
 
 def set_message(message: str) -> None:

@@ -44,7 +44,7 @@ def cache_delete(*keys: str) -> None:
 def cache_incr(key: str) -> int | None:
     """Atomically increment a counter (used for namespace versions); None when unavailable."""
     try:
-        value = cache.inc(key)
+        value = cache.cache.inc(key)  # the backend's atomic INCR (flask-caching's Cache has no inc)
         return int(value) if value is not None else None
     except _CACHE_ERRORS as exc:
         log.warning("cache incr failed: %s", type(exc).__name__)

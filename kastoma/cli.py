@@ -13,6 +13,7 @@ from kastoma.core.emails import ensure_default_templates
 from kastoma.core.settings import ensure_default_settings
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
+from kastoma.products.seed import DEFAULT_PRODUCTS, seed_catalogue
 from kastoma.users.models import Role, User
 from kastoma.users.services import create_user
 from kastoma.users.tokens import issue_token_pair
@@ -34,13 +35,29 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
 
 
 @click.command("seed")
-def seed_command() -> None:
-    """Load idempotent demo data: settings, email templates and demo users."""
+@click.option(
+    "--products",
+    "product_count",
+    type=click.IntRange(min=0),
+    default=DEFAULT_PRODUCTS,
+    show_default=True,
+    help="How many demo products the catalogue should hold (missing ones are added).",
+)
+@click.option("--clear", is_flag=True, help="Remove the demo catalogue first (staff-created data stays).")
+def seed_command(product_count: int, clear: bool) -> None:
+    """Load idempotent demo data: settings, email templates, demo users and the demo catalogue."""
     settings = ensure_default_settings()
     templates = ensure_default_templates()
     users = ensure_demo_users()
     db.session.commit()
     click.echo(f"Seeded {settings} settings and {templates} email templates.")
+    catalogue = seed_catalogue(product_count, clear=clear)
+    if clear:
+        click.echo(f"Removed {catalogue.products_removed} demo products.")
+    click.echo(
+        f"Catalogue: {catalogue.categories_created} new categories, {catalogue.products_created} new demo products "
+        f"({catalogue.products_total} in all)."
+    )
     click.echo("Demo accounts (development only):")
     for role, email, password in users:
         click.echo(f"  {role:<9} {email:<26} {password}")
@@ -83,5 +100,7 @@ def tokens_command(emails: tuple[str, ...], output: Path | None) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for command in (seed_command, create_admin_command, tokens_command):
+    from kastoma.orders.commands import orders_cli
+
+    for command in (seed_command, create_admin_command, tokens_command, orders_cli):
         app.cli.add_command(command)

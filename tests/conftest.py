@@ -12,10 +12,12 @@ import uuid
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import close_all_sessions, scoped_session, sessionmaker
 
 from kastoma import create_app
 from kastoma.extensions import cache, db
+
+pytest_plugins = ["tests.fixtures.products", "tests.fixtures.orders"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -72,8 +74,10 @@ def db_session(app, request):
     """
     if request.node.get_closest_marker("committing"):
         yield db.session
+        # Sessions of other app contexts (the test's own included) may hold open transactions
+        # whose locks would make TRUNCATE wait forever.
+        close_all_sessions()
         with app.app_context():
-            db.session.remove()
             truncate_all_tables()
             cache.clear()
         return
@@ -101,7 +105,7 @@ def truncate_all_tables() -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         else:
             for table in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - names from our metadata
+                conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture

@@ -115,8 +115,8 @@ class WishlistItem(UUIDPrimaryKey, Timestamped, db.Model):
 
     wishlist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wishlists.id", ondelete="CASCADE"), index=True)
     # Foreign keys to the catalogue are added by the catalogue's migration.
-    product_id: Mapped[uuid.UUID]
-    variant_id: Mapped[uuid.UUID | None]
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"))
     note: Mapped[str] = mapped_column(String(255), default="")
 
     wishlist: Mapped[Wishlist] = relationship(back_populates="items")

@@ -69,10 +69,10 @@ def delete_wishlist(wishlist: Wishlist) -> None:
 
 
 def check_product(product_id: uuid.UUID, variant_id: uuid.UUID | None) -> None:
-    """Raise NotFound unless the product (and variant) can be wished for.
+    """Raise NotFound unless the product is active and the variant, if given, is an active one of it."""
+    from kastoma.products.services import check_wishable  # the catalogue builds on users
 
-    The catalogue milestone replaces this with a real lookup (and adds the foreign keys).
-    """
+    check_wishable(product_id, variant_id)
 
 
 def add_item(wishlist: Wishlist, data: dict[str, Any]) -> WishlistItem:

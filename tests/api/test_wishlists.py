@@ -17,15 +17,25 @@ def test_default_wishlist_exists_and_lists_first(client, customer, auth_headers)
     assert [w["name"] for w in listed] == ["My wishlist", "Birthday"]
 
 
-def test_items_add_remove_and_no_duplicates(client, customer, auth_headers):
+def test_items_add_remove_and_no_duplicates(client, customer, auth_headers, make_product):
     headers = auth_headers(customer)
     wishlist_id = client.get("/api/v1/wishlist/", headers=headers).get_json()["data"]["id"]
-    product, variant = str(uuid.uuid4()), str(uuid.uuid4())
+    shirt = make_product(variants=[{"name": "M", "stock": 1}])
+    product, variant = str(shirt.id), str(shirt.variants[0].id)
     items = f"{WISHLISTS}{wishlist_id}/items/"
     first = client.post(items, headers=headers, json={"product_id": product, "note": "size M"})
     assert first.status_code == 201, first.get_json()
     assert client.post(items, headers=headers, json={"product_id": product}).status_code == 409
     assert client.post(items, headers=headers, json={"product_id": product, "variant_id": variant}).status_code == 201
+    unknown = client.post(items, headers=headers, json={"product_id": str(uuid.uuid4())})
+    assert unknown.status_code == 404
+    hidden = make_product(is_active=False)
+    assert client.post(items, headers=headers, json={"product_id": str(hidden.id)}).status_code == 404
+    foreign = make_product(variants=[{"name": "X", "stock": 1}]).variants[0]
+    assert (
+        client.post(items, headers=headers, json={"product_id": product, "variant_id": str(foreign.id)}).status_code
+        == 404
+    )
     detail = client.get(f"{WISHLISTS}{wishlist_id}/", headers=headers).get_json()["data"]
     assert detail["item_count"] == 2
     item_id = first.get_json()["data"]["id"]
@@ -34,7 +44,7 @@ def test_items_add_remove_and_no_duplicates(client, customer, auth_headers):
     assert client.get(f"{WISHLISTS}{wishlist_id}/", headers=headers).get_json()["data"]["item_count"] == 1
 
 
-def test_public_wishlists_are_shareable_read_only(client, customer, make_user, auth_headers):
+def test_public_wishlists_are_shareable_read_only(client, customer, make_user, auth_headers, make_product):
     owner_headers = auth_headers(customer)
     public = client.post(WISHLISTS, headers=owner_headers, json={"name": "Gift ideas", "is_public": True})
     public_id = public.get_json()["data"]["id"]

@@ -1,0 +1,198 @@
+"""Carts: one per user, guest carts by X-Cart-Token, live prices, stock checks, merge on login.
+
+The totals estimate comes from `totals.compute_totals`, the same function checkout charges with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
+from kastoma.extensions import db
+from kastoma.orders import catalogue
+from kastoma.orders.coupons import check_coupon, find_coupon
+from kastoma.orders.models import Cart, CartItem
+from kastoma.orders.totals import ShippingMethod, Totals, compute_totals, money, pricing_rules
+from kastoma.users.models import User
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _load(stmt) -> Cart | None:
+    return db.session.scalar(stmt.options(selectinload(Cart.items)))
+
+
+def find_cart(user: User | None, guest_token: str | None) -> Cart | None:
+    if user is not None:
+        return _load(select(Cart).where(Cart.user_id == user.id))
+    if guest_token:
+        return _load(select(Cart).where(Cart.token_hash == hash_token(guest_token)))
+    return None
+
+
+def get_or_create_cart(user: User | None, guest_token: str | None) -> tuple[Cart, str | None]:
+    """The cart to write to, and a newly issued guest token when one was created."""
+    cart = find_cart(user, guest_token)
+    if cart is not None:
+        return cart, None
+    if user is not None:
+        cart = Cart(user_id=user.id)
+        db.session.add(cart)
+        db.session.flush()
+        return cart, None
+    token = secrets.token_urlsafe(32)
+    cart = Cart(token_hash=hash_token(token))
+    db.session.add(cart)
+    db.session.flush()
+    return cart, token
+
+
+def merge_guest_cart(user: User, guest_token: str) -> Cart | None:
+    """Fold a guest cart into the user's cart (quantities summed, capped by stock), then retire it."""
+    guest = _load(select(Cart).where(Cart.token_hash == hash_token(guest_token), Cart.user_id.is_(None)))
+    if guest is None:
+        return None
+    cart, _ = get_or_create_cart(user, None)
+    for item in list(guest.items):
+        line = _find_line(cart, item.product_id, item.variant_id)
+        product, variant = catalogue.get_purchasable(item.product_id, item.variant_id, required=False)
+        if product is None:
+            continue
+        cap = min(catalogue.available(product, variant), current_app.config["CART_MAX_LINE_QUANTITY"])
+        wanted = min((line.quantity if line else 0) + item.quantity, cap)
+        if wanted <= 0:
+            continue
+        if line is None:
+            cart.items.append(CartItem(product_id=item.product_id, variant_id=item.variant_id, quantity=wanted))
+        else:
+            line.quantity = wanted
+    if guest.coupon_id and not cart.coupon_id:
+        cart.coupon_id = guest.coupon_id
+    db.session.delete(guest)
+    db.session.flush()
+    return cart
+
+
+def _find_line(cart: Cart, product_id: uuid.UUID, variant_id: uuid.UUID | None) -> CartItem | None:
+    return next((i for i in cart.items if i.product_id == product_id and i.variant_id == variant_id), None)
+
+
+def _check_quantity(product, variant, quantity: int) -> None:
+    limit = current_app.config["CART_MAX_LINE_QUANTITY"]
+    if quantity > limit:
+        raise ValidationFailed(f"At most {limit} of one item per order.", errors={"quantity": [f"At most {limit}."]})
+    available = catalogue.available(product, variant)
+    if quantity > available:
+        raise InsufficientStock(
+            f"Only {available} left in stock.", errors={"requested": quantity, "available": available}
+        )
+
+
+def add_item(cart: Cart, product_id: uuid.UUID, variant_id: uuid.UUID | None, quantity: int) -> CartItem:
+    product, variant = catalogue.get_purchasable(product_id, variant_id)
+    line = _find_line(cart, product.id, variant.id if variant else None)
+    if line is None and len(cart.items) >= current_app.config["CART_MAX_LINES"]:
+        raise ValidationFailed("The cart is full.", errors={"product_id": ["Too many different items in the cart."]})
+    total = (line.quantity if line else 0) + quantity
+    _check_quantity(product, variant, total)  # the whole line, not just the increment
+    if line is None:
+        line = CartItem(product_id=product.id, variant_id=variant.id if variant else None, quantity=total)
+        cart.items.append(line)
+    else:
+        line.quantity = total
+    db.session.flush()
+    return line
+
+
+def find_item(
+    cart: Cart | None,
+    item_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    variant_id: uuid.UUID | None = None,
+) -> CartItem:
+    line = None
+    if cart is not None:
+        if item_id is not None:
+            line = next((i for i in cart.items if i.id == item_id), None)
+        elif product_id is not None:
+            line = _find_line(cart, product_id, variant_id)
+    if line is None:
+        raise NotFound("This item is not in the cart.")
+    return line
+
+
+def set_quantity(cart: Cart, line: CartItem, quantity: int) -> None:
+    if quantity <= 0:
+        cart.items.remove(line)
+        return
+    product, variant = catalogue.get_purchasable(line.product_id, line.variant_id)
+    _check_quantity(product, variant, quantity)
+    line.quantity = quantity
+
+
+def clear(cart: Cart) -> None:
+    cart.items.clear()
+    cart.coupon_id = None
+
+
+def apply_coupon(cart: Cart, user: User | None, code: str) -> None:
+    coupon = find_coupon(code)
+    check_coupon(coupon, view(cart, user).totals.subtotal, user)
+    cart.coupon = coupon
+
+
+@dataclass
+class Line:
+    item: CartItem
+    product: object
+    variant: object | None
+    unit_price: Decimal
+    line_total: Decimal
+    available_stock: int
+
+
+@dataclass
+class CartView:
+    cart: Cart | None
+    lines: list[Line]
+    totals: Totals
+    coupon_code: str | None
+    coupon_error: str | None
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.item.quantity for line in self.lines)
+
+
+def view(cart: Cart | None, user: User | None, shipping_method: ShippingMethod = ShippingMethod.STANDARD) -> CartView:
+    """The cart with live prices and the totals checkout would charge now."""
+    items = list(cart.items) if cart is not None else []
+    products = catalogue.load_many([(i.product_id, i.variant_id) for i in items])
+    lines = []
+    for item in items:
+        product, variant = products[(item.product_id, item.variant_id)]
+        price = catalogue.unit_price(product, variant)
+        lines.append(
+            Line(item, product, variant, price, money(price * item.quantity), catalogue.available(product, variant))
+        )
+    rules = pricing_rules()
+    subtotal = sum((line.line_total for line in lines), Decimal("0"))
+    discount, coupon_code, coupon_error = None, None, None
+    if cart is not None and cart.coupon is not None:
+        coupon_code = cart.coupon.code
+        try:
+            discount = check_coupon(cart.coupon, subtotal, user)
+        except CouponInvalid as exc:
+            coupon_error = exc.message
+    totals = compute_totals([(line.unit_price, line.item.quantity) for line in lines], shipping_method, rules, discount)
+    return CartView(cart, lines, totals, coupon_code, coupon_error)

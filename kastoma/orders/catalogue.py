@@ -1,0 +1,154 @@
+"""What orders need from the catalogue: purchasable items, live prices, stock locks and moves.
+
+Locks are always taken in one global order (products by id, then variants by id) so that two
+checkouts of overlapping carts wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from kastoma.errors import NotFound, ValidationFailed
+from kastoma.extensions import db
+from kastoma.products.inventory import StockChange, change_stock_many
+from kastoma.products.models import Product, ProductVariant, StockReason
+
+Pair = tuple[uuid.UUID, uuid.UUID | None]
+
+
+def get_purchasable(
+    product_id: uuid.UUID, variant_id: uuid.UUID | None, *, required: bool = True
+) -> tuple[Product | None, ProductVariant | None]:
+    """The active product (and its active variant); a product with variants needs one."""
+    product = db.session.get(Product, product_id)
+    variant = db.session.get(ProductVariant, variant_id) if variant_id else None
+    problem = _problem(product, variant, variant_id)
+    if problem is None:
+        return product, variant
+    if not required:
+        return None, None
+    raise problem
+
+
+def _problem(product: Product | None, variant: ProductVariant | None, variant_id: uuid.UUID | None) -> Exception | None:
+    if product is None or not product.is_active:
+        return NotFound("Product not found.")
+    if variant_id is not None:
+        if variant is None or variant.product_id != product.id or not variant.is_active:
+            return NotFound("Variant not found.")
+    elif product.variant_count > 0:
+        return ValidationFailed(
+            "Choose a variant of this product.", errors={"variant_id": ["This product has variants; choose one."]}
+        )
+    return None
+
+
+def available(product: Product, variant: ProductVariant | None) -> int:
+    return variant.stock if variant is not None else product.stock
+
+
+def unit_price(product: Product, variant: ProductVariant | None) -> Decimal:
+    return variant.price if variant is not None and variant.price is not None else product.price
+
+
+def snapshot_attributes(product: Product, variant: ProductVariant | None) -> dict[str, Any]:
+    return dict(variant.attributes if variant is not None else product.attributes or {})
+
+
+def load_many(pairs: Iterable[Pair]) -> dict[Pair, tuple[Product, ProductVariant | None]]:
+    """Products and variants for many cart lines in two queries (no N+1)."""
+    pairs = list(pairs)
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({p for p, _ in pairs})))}
+    variant_ids = {v for _, v in pairs if v}
+    variants = (
+        {v.id: v for v in db.session.scalars(select(ProductVariant).where(ProductVariant.id.in_(variant_ids)))}
+        if variant_ids
+        else {}
+    )
+    return {(p, v): (products[p], variants.get(v) if v else None) for p, v in pairs if p in products}
+
+
+def _lock(pairs: list[Pair]) -> tuple[dict[uuid.UUID, Product], dict[uuid.UUID, ProductVariant]]:
+    """SELECT ... FOR UPDATE every product, then every variant, each in id order; fresh values."""
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Product)
+            .where(Product.id.in_(sorted({p for p, _ in pairs})))
+            .order_by(Product.id)
+            .with_for_update(of=Product)
+            .execution_options(populate_existing=True)
+        )
+    }
+    variant_ids = sorted({v for _, v in pairs if v})
+    variants = (
+        {
+            v.id: v
+            for v in db.session.scalars(
+                select(ProductVariant)
+                .where(ProductVariant.id.in_(variant_ids))
+                .order_by(ProductVariant.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        if variant_ids
+        else {}
+    )
+    return products, variants
+
+
+def lock_for_sale(pairs: Iterable[Pair]) -> dict[Pair, tuple[Product, ProductVariant | None]]:
+    """Lock the rows of every line and check each line is purchasable."""
+    pairs = list(pairs)
+    products, variants = _lock(pairs)
+    result = {}
+    for product_id, variant_id in pairs:
+        product, variant = products.get(product_id), variants.get(variant_id) if variant_id else None
+        problem = _problem(product, variant, variant_id)
+        if problem is not None:
+            raise problem
+        result[(product_id, variant_id)] = (product, variant)
+    return result
+
+
+def sell(lines: list[tuple[Product, ProductVariant | None, int]], *, order: Any, actor: Any) -> None:
+    """Take each line's quantity out of stock for `order` (rows locked by lock_for_sale)."""
+    change_stock_many(
+        [StockChange(product, -quantity, variant) for product, variant, quantity in lines],
+        StockReason.SALE,
+        reference=order.order_number,
+        actor=actor,
+    )
+
+
+def restock(order: Any, actor: Any) -> None:
+    """Put a cancelled order's items back, even for products deactivated since."""
+    pairs = [(item.product_id, item.variant_id) for item in order.items]
+    products, variants = _lock(pairs)
+    change_stock_many(
+        [
+            StockChange(
+                products[item.product_id], item.quantity, variants.get(item.variant_id) if item.variant_id else None
+            )
+            for item in order.items
+        ],
+        StockReason.CANCELLATION,
+        reference=order.order_number,
+        actor=actor,
+    )
+
+
+def low_stock(limit: int = 20) -> list[dict[str, Any]]:
+    from kastoma.products.listing import low_stock as low_stock_query
+
+    rows = db.session.scalars(low_stock_query().limit(limit)).all()
+    return [
+        {"product_id": p.id, "name": p.name, "sku": p.sku, "stock": p.stock_total, "threshold": p.low_stock_threshold}
+        for p in rows
+    ]

@@ -1,0 +1,185 @@
+"""Checkout: turn a cart (or an explicit item list) into an order in ONE transaction.
+
+Stock rows are locked in a fixed order (so overlapping checkouts never deadlock), checked and
+decremented; names, SKUs and prices are snapshotted; the coupon is redeemed under its row lock;
+stock movements, coupon usage and the first status entry are written; the cart is emptied.
+Nothing is committed here: any error leaves nothing behind once the caller rolls back.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from kastoma.errors import InsufficientStock, ValidationFailed
+from kastoma.extensions import db
+from kastoma.orders import catalogue
+from kastoma.orders.coupons import check_coupon, find_coupon, redeem
+from kastoma.orders.models import Cart, Order, OrderItem
+from kastoma.orders.state import OrderStatus, PaymentStatus, record_initial_status
+from kastoma.orders.totals import ShippingMethod, compute_totals, money, pricing_rules
+from kastoma.users.addresses import get_address
+from kastoma.users.models import User
+
+# Crockford's base32 without look-alikes: order numbers are read out over the phone.
+ORDER_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+)
+MAX_ITEMS = 100
+
+
+def generate_order_number(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    suffix = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(6))
+    return f"KAS-{now:%Y%m%d}-{suffix}"
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    product_id: uuid.UUID
+    variant_id: uuid.UUID | None
+    quantity: int
+
+
+def _requested_lines(data: dict[str, Any], cart: Cart | None) -> list[RequestedLine]:
+    if data.get("items"):
+        merged: dict[tuple, int] = {}
+        for item in data["items"]:
+            key = (item["product_id"], item.get("variant_id"))
+            merged[key] = merged.get(key, 0) + item["quantity"]
+        lines = [RequestedLine(p, v, q) for (p, v), q in merged.items()]
+    else:
+        lines = [RequestedLine(i.product_id, i.variant_id, i.quantity) for i in (cart.items if cart else [])]
+    if not lines:
+        raise ValidationFailed("The cart is empty.", errors={"items": ["Add something to the cart first."]})
+    if len(lines) > MAX_ITEMS:
+        raise ValidationFailed(errors={"items": [f"At most {MAX_ITEMS} different items per order."]})
+    return lines
+
+
+def _address(user: User, data: dict[str, Any], kind: str) -> dict[str, str] | None:
+    if data.get(f"{kind}_address_id"):
+        saved = get_address(user, data[f"{kind}_address_id"])
+        return {field: getattr(saved, field) or "" for field in ADDRESS_FIELDS}
+    if data.get(f"{kind}_address"):
+        return {field: data[f"{kind}_address"].get(field, "") or "" for field in ADDRESS_FIELDS}
+    return None
+
+
+def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
+    """Create the order described by `data` (validated by CheckoutSchema). Does not commit."""
+    lines = _requested_lines(data, cart)
+    shipping = _address(user, data, "shipping")
+    if shipping is None:
+        raise ValidationFailed(errors={"shipping_address": ["A shipping address (or a saved address id) is required."]})
+    billing = _address(user, data, "billing") or shipping
+
+    # Lock every stock row first, always in the same order, then check and price.
+    locked = catalogue.lock_for_sale([(line.product_id, line.variant_id) for line in lines])
+    priced = []
+    shortages = []
+    for line in lines:
+        product, variant = locked[(line.product_id, line.variant_id)]
+        available = catalogue.available(product, variant)
+        if line.quantity > available:
+            shortages.append(
+                {
+                    "product_id": str(line.product_id),
+                    "variant_id": str(line.variant_id) if line.variant_id else None,
+                    "requested": line.quantity,
+                    "available": available,
+                }
+            )
+        priced.append((line, product, variant, catalogue.unit_price(product, variant)))
+    if shortages:
+        first = shortages[0]
+        raise InsufficientStock(
+            f"Only {first['available']} left of an item in your order.",
+            errors={"requested": first["requested"], "available": first["available"], "items": shortages},
+        )
+
+    rules = pricing_rules()
+    subtotal = money(sum(price * line.quantity for line, _, _, price in priced))
+    code = data.get("coupon_code") or (cart.coupon.code if cart is not None and cart.coupon else None)
+    coupon = discount = None
+    if code:
+        coupon = find_coupon(code, lock=True)
+        discount = check_coupon(coupon, subtotal, user)  # an invalid code is an error, never ignored
+    method = ShippingMethod(data.get("shipping_method", ShippingMethod.STANDARD))
+    totals = compute_totals([(price, line.quantity) for line, _, _, price in priced], method, rules, discount)
+
+    order = Order(
+        user_id=user.id,
+        email=(data.get("email") or user.email).lower(),
+        status=OrderStatus.PENDING,
+        payment_status=PaymentStatus.PENDING,
+        payment_method=data["payment_method"],
+        shipping_method=method,
+        currency=totals.currency,
+        subtotal=totals.subtotal,
+        discount_amount=totals.discount,
+        shipping_cost=totals.shipping,
+        tax_amount=totals.tax,
+        total=totals.total,
+        coupon_id=coupon.id if coupon else None,
+        coupon_code=coupon.code if coupon else "",
+        shipping_address=shipping,
+        billing_address=billing,
+        customer_notes=data.get("notes", ""),
+    )
+    for position, (line, product, variant, price) in enumerate(priced):
+        order.items.append(
+            OrderItem(
+                position=position,
+                product_id=product.id,
+                variant_id=variant.id if variant else None,
+                product_name=product.name,
+                variant_name=variant.name if variant else "",
+                sku=variant.sku if variant else product.sku,
+                unit_price=price,
+                quantity=line.quantity,
+                line_total=money(price * line.quantity),
+                attributes=catalogue.snapshot_attributes(product, variant),
+            )
+        )
+    _insert_with_unique_number(order)
+
+    catalogue.sell([(product, variant, line.quantity) for line, product, variant, _ in priced], order=order, actor=user)
+    if coupon is not None:
+        redeem(coupon, order, user, totals.discount)
+    record_initial_status(order, actor=user)
+    if cart is not None and not data.get("items"):
+        cart.items.clear()
+        cart.coupon_id = None
+    return order
+
+
+def _insert_with_unique_number(order: Order, attempts: int = 5) -> None:
+    """Flush the order under a fresh number; a (rare) collision retries with another one."""
+    for _ in range(attempts):
+        order.order_number = generate_order_number()
+        try:
+            with db.session.begin_nested():
+                db.session.add(order)
+                db.session.flush()
+            return
+        except IntegrityError as exc:
+            if "order_number" not in str(exc.orig):
+                raise
+            continue
+    raise RuntimeError("could not allocate a unique order number")

@@ -1,0 +1,1 @@
+"""The catalogue: categories, products, variants, images, reviews, stock and search."""

@@ -1,0 +1,173 @@
+"""Catalogue caching: a namespace version bumped after every committed catalogue write, response
+bodies and computed values keyed on it, and the HTTP caching headers of catalogue GETs.
+
+Every key carries the current version, so one atomic INCR (shared through Redis by every
+process) invalidates every cached catalogue read at once; old entries simply expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from itertools import chain
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import Response, current_app, has_app_context, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from kastoma.auth import require_user
+from kastoma.caching import cache_get, cache_incr, cache_set
+from kastoma.products.models import CATALOGUE_MODELS
+from kastoma.users.models import Role
+
+T = TypeVar("T")
+log = logging.getLogger("kastoma.cache")
+
+VERSION_KEY = "catalogue:version"
+CHANGED = "catalogue_changed"
+# A fresh version starts from the clock, so it can never repeat a version whose entries survive.
+FRESH_VERSION_FLOOR = 10**15
+DEFAULT_MAX_AGE = 60
+
+
+# --- The namespace version ----------------------------------------------------------------------
+
+
+def request_memo() -> dict[str, Any]:
+    """Values computed once per request (a fresh dict outside requests).
+
+    Not `flask.g`: requests made inside one app context (tests, CLI) share the same `g`.
+    """
+    if not has_request_context():
+        return {}
+    return request.environ.setdefault("kastoma.catalogue", {})
+
+
+def catalogue_version() -> int:
+    """The current version (read once per request)."""
+    memo = request_memo()
+    if "version" not in memo:
+        version = cache_get(VERSION_KEY)
+        if version is None:
+            version = time.time_ns()
+            cache_set(VERSION_KEY, version, timeout=0)
+        memo["version"] = int(version)
+    return memo["version"]
+
+
+def bump_catalogue_version() -> None:
+    """Invalidate every cached catalogue read. A cache outage here leaves entries that expire."""
+    version = cache_incr(VERSION_KEY)
+    if version is not None and version < FRESH_VERSION_FLOOR:
+        # The key had been evicted and INCR restarted it from 1: jump past any older version.
+        cache_set(VERSION_KEY, time.time_ns(), timeout=0)
+    request_memo().pop("version", None)
+
+
+def mark_catalogue_changed(session: Any) -> None:
+    """For writes the ORM cannot see (Core UPDATE/INSERT): bump the version after commit."""
+    session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _notice_catalogue_writes(session: Session, _context: Any) -> None:
+    if session.info.get(CHANGED):
+        return
+    if any(isinstance(obj, CATALOGUE_MODELS) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate_after_commit(session: Session) -> None:
+    # After, not before, the commit: a reader can then never cache pre-commit data under the
+    # new version.
+    if session.info.pop(CHANGED, False) and has_app_context():
+        bump_catalogue_version()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_writes(session: Session) -> None:
+    session.info.pop(CHANGED, None)
+
+
+# --- Cached values ------------------------------------------------------------------------------
+
+
+def digest(parts: Any) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
+
+
+def versioned_key(kind: str, parts: Any = None) -> str:
+    return f"catalogue:{catalogue_version()}:{kind}:{digest(parts)}"
+
+
+def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, cached under the current version (a cache outage just computes it)."""
+    key = versioned_key(kind, parts)
+    value = cache_get(key)
+    if value is None:
+        value = compute()
+        cache_set(key, value)
+    return value
+
+
+# --- Cached responses and HTTP headers ----------------------------------------------------------
+
+
+def _response_key() -> str:
+    # The whole URL: bodies embed absolute pagination links built from the host and every arg.
+    args = sorted(request.args.items(multi=True))
+    return versioned_key("response", f"{request.base_url}?{urlencode(args)}")
+
+
+def catalogue_read(view: Callable) -> Callable:
+    """Serve a public catalogue GET from the cache; `include_inactive=true` requires staff and
+    bypasses it. The decorated view takes the parsed query dict as its first argument."""
+
+    @wraps(view)
+    def wrapper(self: Any, query: dict, *args: Any, **kwargs: Any) -> Any:
+        if query.get("include_inactive"):
+            require_user(Role.STAFF)(lambda: None)()
+            return view(self, query, *args, **kwargs)
+        memo = request_memo()
+        memo["public"] = True
+        key = _response_key()
+        body = cache_get(key)
+        if body is not None:
+            return current_app.response_class(body, status=200, mimetype="application/json")
+        memo["cache_key"] = key
+        return view(self, query, *args, **kwargs)
+
+    return wrapper
+
+
+def finish_catalogue_response(response: Response) -> Response:
+    """after_request of the catalogue blueprints: store public bodies, set Cache-Control and
+    ETag, and answer a matching If-None-Match with 304."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed:
+        return response
+    memo = request_memo()
+    if memo.get("public"):
+        key = memo.pop("cache_key", None)
+        if key is not None:
+            cache_set(key, response.get_data())
+        max_age = current_app.config.get("CATALOGUE_MAX_AGE", DEFAULT_MAX_AGE)
+        # Same body for everyone, but a shared cache must not keep what an authenticated
+        # request received.
+        scope = "private" if "Authorization" in request.headers else "public"
+        response.headers["Cache-Control"] = f"{scope}, max-age={max_age}"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Authorization")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def install_http_caching(blueprint: Any) -> None:
+    blueprint.after_request(finish_catalogue_response)

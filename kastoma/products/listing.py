@@ -1,0 +1,278 @@
+"""Product listings: filters, orderings, page and keyset (cursor) pagination, cached counts.
+
+A page costs a constant number of queries: the count (cached per filter key and catalogue
+version), the page itself (category joined) and one for the primary images. Cursors are opaque
+base64 JSON of the ordering and the last row's sort key, so deep pages stay cheap and stable
+under inserts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from kastoma.api import pagination_metadata, set_pagination
+from kastoma.errors import ValidationFailed
+from kastoma.extensions import db
+from kastoma.fields import MAX_PRICE
+from kastoma.products.cache import cached
+from kastoma.products.categories import filter_category_id, subtree_filter_ids
+from kastoma.products.models import Product, ProductVariant
+from kastoma.products.search import match_products
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "price": ("price_min",),
+    "created_at": ("created_at",),
+    "rating": ("rating_average", "review_count"),
+    "popularity": ("order_count", "rating_average"),
+}
+RELEVANCE = "relevance"
+ORDERING_CHOICES = [o for name in (*ORDERINGS, RELEVANCE) for o in (name, f"-{name}")]
+PAGING_ARGS = {"page", "page_size", "cursor", "ordering"}
+
+
+@dataclass
+class Listing:
+    items: list[Product]
+    pagination: dict[str, Any]
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+
+def _attribute_matches(column: Any, key: str, values: list[str]) -> Any:
+    return or_(*(func.lower(column[key].as_string()) == value.lower() for value in values))
+
+
+def product_conditions(query: dict[str, Any], include_inactive: bool = False) -> list:
+    conditions: list = []
+    if not include_inactive:
+        conditions.append(Product.is_active.is_(True))
+    if query.get("category"):
+        conditions.append(Product.category_id == filter_category_id(query["category"], "category", include_inactive))
+    if query.get("category_tree"):
+        conditions.append(
+            Product.category_id.in_(subtree_filter_ids(query["category_tree"], "category_tree", include_inactive))
+        )
+    # A product matches a price range when any of its prices (variants included) falls in it.
+    if query.get("min_price") is not None:
+        conditions.append(Product.price_max >= query["min_price"])
+    if query.get("max_price") is not None:
+        conditions.append(Product.price_min <= query["max_price"])
+    if query.get("in_stock") is not None:
+        conditions.append(Product.stock_total > 0 if query["in_stock"] else Product.stock_total == 0)
+    if query.get("is_featured") is not None:
+        conditions.append(Product.is_featured.is_(query["is_featured"]))
+    if query.get("created_after") is not None:
+        conditions.append(Product.created_at >= query["created_after"])
+    if query.get("created_before") is not None:
+        conditions.append(Product.created_at <= query["created_before"])
+    for key, values in (query.get("attributes") or {}).items():
+        on_variant = exists().where(
+            ProductVariant.product_id == Product.id,
+            ProductVariant.is_active.is_(True),
+            _attribute_matches(ProductVariant.attributes, key, values),
+        )
+        conditions.append(or_(_attribute_matches(Product.attributes, key, values), on_variant))
+    return conditions
+
+
+# --- Ordering and cursors -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    expression: Any
+    bind_type: Any = None  # only for the rank, whose float must be compared at its own precision
+
+
+def sort_keys(ordering: str, rank: Any, rank_type: Any) -> tuple[list[SortKey], bool]:
+    descending = ordering.startswith("-")
+    name = ordering.lstrip("-")
+    if name == RELEVANCE:
+        if rank is None:
+            raise ValidationFailed(errors={"ordering": ["Ordering by relevance needs a search term."]})
+        keys = [SortKey(RELEVANCE, rank, rank_type)]
+    else:
+        keys = [SortKey(attr, getattr(Product, attr)) for attr in ORDERINGS[name]]
+    return [*keys, SortKey("id", Product.id)], descending
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def encode_cursor(ordering: str, values: list[Any]) -> str:
+    raw = json.dumps({"o": ordering, "k": [_to_json(v) for v in values]}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _from_json(key: SortKey, value: Any) -> Any:
+    """A cursor's sort value, checked as strictly as any input: cursors come from clients."""
+    if key.name in ("review_count", "order_count"):
+        if type(value) is not int or not 0 <= value < 2**31:
+            raise TypeError
+        return value
+    if key.name == RELEVANCE:
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise TypeError
+        return float(value)
+    if not isinstance(value, str) or not value.isprintable() or len(value) > 300:
+        raise TypeError
+    if key.name == "id":
+        return uuid.UUID(value)
+    if key.name == "created_at":
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise TypeError
+        return parsed
+    if key.name in ("price_min", "rating_average"):
+        number = Decimal(value)
+        if not number.is_finite() or abs(number) > MAX_PRICE:
+            raise TypeError
+        return number
+    return value
+
+
+def decode_cursor(cursor: str, ordering: str, keys: list[SortKey]) -> list[Any]:
+    invalid = ValidationFailed("Invalid cursor.", errors={"cursor": ["This cursor is invalid or expired."]})
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if data["o"] != ordering or len(data["k"]) != len(keys):
+            raise invalid
+        return [_from_json(key, value) for key, value in zip(keys, data["k"], strict=True)]
+    except (ValueError, TypeError, KeyError, InvalidOperation, binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid from exc
+
+
+def _after(keys: list[SortKey], values: list[Any], descending: bool) -> Any:
+    bound = [
+        cast(literal(v), k.bind_type) if k.bind_type is not None else literal(v, type_=k.expression.type)
+        for k, v in zip(keys, values, strict=True)
+    ]
+    left, right = tuple_(*(k.expression for k in keys)), tuple_(*bound)
+    return left < right if descending else left > right
+
+
+# --- The listing --------------------------------------------------------------------------------
+
+
+def _count(scope: str, query: dict[str, Any], conditions: list) -> int:
+    filters = {k: v for k, v in query.items() if k not in PAGING_ARGS}
+    return cached(
+        "count",
+        [scope, filters],
+        lambda: db.session.scalar(select(func.count(Product.id)).where(*conditions)) or 0,
+    )
+
+
+def _url(**changes: Any) -> str:
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"
+
+
+def list_products(
+    query: dict[str, Any],
+    *,
+    scope: str,
+    base: tuple = (),
+    default_ordering: str = "-created_at",
+    include_inactive: bool = False,
+) -> Listing:
+    """One page of products matching `query` (the ProductQuerySchema's output) and `base`.
+
+    `scope` names the listing (e.g. the category of `categories/<id>/products/`) in the count key.
+    """
+    conditions = [*base, *product_conditions(query, include_inactive)]
+    rank = rank_type = None
+    if query.get("search"):
+        match = match_products(query["search"])
+        conditions.append(match.condition)
+        rank, rank_type = match.rank, match.rank_type
+    ordering = query.get("ordering") or (f"-{RELEVANCE}" if rank is not None else default_ordering)
+    keys, descending = sort_keys(ordering, rank, rank_type)
+    page_size = query.get("page_size", 20)
+    count = _count(scope, {**query, "include_inactive": include_inactive}, conditions)
+
+    stmt: Select = select(Product)
+    if rank is not None:
+        stmt = stmt.add_columns(rank.label("rank"))
+    stmt = stmt.where(*conditions).options(selectinload(Product.primary_image))
+    stmt = stmt.order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
+
+    cursor = query.get("cursor")
+    if cursor:
+        stmt = stmt.where(_after(keys, decode_cursor(cursor, ordering, keys), descending))
+        rows = db.session.execute(stmt.limit(page_size + 1)).all()
+        has_more = len(rows) > page_size
+    else:
+        page = query.get("page", 1)
+        rows = db.session.execute(stmt.limit(page_size).offset((page - 1) * page_size)).all()
+        has_more = page * page_size < count
+    rows = rows[:page_size]
+
+    next_cursor = None
+    if has_more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            ordering, [last.rank if k.name == RELEVANCE else getattr(last[0], k.name) for k in keys]
+        )
+    if cursor:
+        pagination = {
+            "count": count,
+            "page": None,
+            "page_size": page_size,
+            "pages": math.ceil(count / page_size) if count else 0,
+            "next": _url(cursor=next_cursor, page=None) if next_cursor else None,
+            "previous": None,
+        }
+    else:
+        pagination = pagination_metadata(query.get("page", 1), page_size, count)
+    pagination["next_cursor"] = next_cursor
+    return Listing(items=[row[0] for row in rows], pagination=pagination)
+
+
+def page_items(listing: Listing) -> list[Product]:
+    """Hand the listing's pagination to the response envelope and return the page's items."""
+    set_pagination(listing.pagination)
+    return listing.items
+
+
+def low_stock() -> Select:
+    """Active products at or below their own threshold (any variant, for products with variants)."""
+    variant_low = exists().where(
+        ProductVariant.product_id == Product.id,
+        ProductVariant.is_active.is_(True),
+        ProductVariant.stock <= Product.low_stock_threshold,
+    )
+    return (
+        select(Product)
+        .where(
+            Product.is_active.is_(True),
+            or_(and_(Product.variant_count == 0, Product.stock <= Product.low_stock_threshold), variant_low),
+        )
+        .options(selectinload(Product.primary_image), selectinload(Product.variants))
+        .order_by(Product.stock_total, Product.name, Product.id)
+    )

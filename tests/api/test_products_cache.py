@@ -1,0 +1,185 @@
+"""Catalogue caching: every write is visible on the next read, ETag/304, Cache-Control, outages,
+and a constant number of queries per page."""
+
+from __future__ import annotations
+
+import pytest
+import redis.exceptions
+from sqlalchemy import event
+
+from kastoma.extensions import cache, db
+
+PRODUCTS = "/api/v1/products/"
+
+
+@pytest.fixture
+def staff_headers(staff, auth_headers):
+    return auth_headers(staff)
+
+
+@pytest.fixture
+def queries(app):
+    """The SQL statements run while the test reads; `.clear()` between measurements."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        # The test's own transaction bookkeeping is not the request's work.
+        if "SAVEPOINT" not in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_reads_are_served_from_the_cache(client, make_product, queries):
+    make_product("Kettle", images=["https://img.example/k.png"])
+    for url in (PRODUCTS, f"{PRODUCTS}kettle/", "/api/v1/categories/tree/", f"{PRODUCTS}kettle/reviews/"):
+        first = client.get(url)
+        queries.clear()
+        second = client.get(url)
+        assert second.status_code == 200 and second.data == first.data
+        assert queries == [], f"{url} was not cached"
+
+
+def test_every_write_is_visible_on_the_very_next_read(client, staff_headers, customer, auth_headers, make_product):
+    product = make_product("Kettle", price="10.00", stock=5, variants=[])
+    detail = f"{PRODUCTS}kettle/"
+
+    def read(url=detail):
+        return client.get(url).get_json()["data"]
+
+    read(), read(PRODUCTS), read("/api/v1/categories/tree/")  # warm the cache
+    client.patch(detail, headers=staff_headers, json={"price": "12.00"})
+    assert read()["price"] == "12.00" and read(PRODUCTS)[0]["price"] == "12.00"
+
+    client.post(f"{detail}update_stock/", headers=staff_headers, json={"delta": -2, "reason": "damage"})
+    assert read()["stock"] == 3 and read(PRODUCTS)[0]["stock"] == 3
+
+    client.post(f"{detail}images/", headers=staff_headers, json={"url": "https://img.example/new.png"})
+    assert read(PRODUCTS)[0]["image_url"] == "https://img.example/new.png"
+
+    review = client.post(f"{detail}reviews/", headers=auth_headers(customer), json={"rating": 2}).get_json()["data"]
+    assert read()["rating"]["count"] == 0
+    client.patch(f"/api/v1/reviews/{review['id']}/", headers=staff_headers, json={"status": "approved"})
+    assert read()["rating"]["count"] == 1 and len(read(f"{detail}reviews/")) == 1
+
+    client.patch(f"/api/v1/categories/{product.category_id}/", headers=staff_headers, json={"name": "Kitchen"})
+    assert read("/api/v1/categories/tree/")[0]["name"] == "Kitchen" and read()["category"]["name"] == "Kitchen"
+
+    created = client.post(
+        PRODUCTS,
+        headers=staff_headers,
+        json={"name": "Toaster", "sku": "T-1", "price": "30.00", "category_id": str(product.category_id)},
+    )
+    assert created.status_code == 201
+    assert [p["name"] for p in read(PRODUCTS)] == ["Toaster", "Kettle"]
+    assert read("/api/v1/categories/tree/")[0]["product_count"] == 2
+
+    client.delete(detail, headers=staff_headers)
+    assert client.get(detail).status_code == 404 and [p["name"] for p in read(PRODUCTS)] == ["Toaster"]
+
+
+def test_writes_outside_the_api_invalidate_too(client, make_product):
+    """Order code and the back office change models directly; a commit is enough."""
+    from kastoma.products import inventory
+    from kastoma.products.models import Product, StockReason
+
+    product = make_product("Kettle", stock=5)
+    assert client.get(f"{PRODUCTS}kettle/").get_json()["data"]["stock"] == 5
+    inventory.change_stock(product, -1, StockReason.SALE, reference="KAS-1")
+    db.session.commit()
+    assert client.get(f"{PRODUCTS}kettle/").get_json()["data"]["stock"] == 4
+    db.session.get(Product, product.id).name = "Electric Kettle"
+    db.session.commit()
+    assert client.get(f"{PRODUCTS}kettle/").get_json()["data"]["name"] == "Electric Kettle"
+
+
+def test_etags_and_conditional_requests(client, staff_headers, make_product):
+    make_product("Kettle")
+    first = client.get(PRODUCTS)
+    etag = first.headers["ETag"]
+    assert etag and first.headers["Cache-Control"] == "public, max-age=60"
+    assert "Authorization" in first.headers["Vary"]
+    not_modified = client.get(PRODUCTS, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert not_modified.headers["ETag"] == etag
+    assert client.get(PRODUCTS, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+    client.patch(f"{PRODUCTS}kettle/", headers=staff_headers, json={"name": "Kettle 2"})
+    changed = client.get(PRODUCTS, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+    detail = client.get(f"{PRODUCTS}kettle/")
+    assert client.get(f"{PRODUCTS}kettle/", headers={"If-None-Match": detail.headers["ETag"]}).status_code == 304
+
+
+def test_cache_control_tells_private_from_public(client, staff_headers, customer, auth_headers, make_product):
+    make_product("Kettle")
+    signed_in = client.get(PRODUCTS, headers=auth_headers(customer))
+    assert signed_in.status_code == 200 and signed_in.headers["Cache-Control"] == "private, max-age=60"
+    staff_view = client.get(f"{PRODUCTS}?include_inactive=true", headers=staff_headers)
+    assert staff_view.headers["Cache-Control"] == "private, no-store"
+    staff_only = client.get(f"{PRODUCTS}low_stock/", headers=staff_headers)
+    assert staff_only.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("error", [redis.exceptions.ConnectionError("down"), OSError("unreachable")])
+def test_a_cache_outage_degrades_to_a_miss(client, staff_headers, make_product, monkeypatch, error):
+    make_product("Kettle")
+    client.get(PRODUCTS)
+
+    def broken(*args, **kwargs):
+        raise error
+
+    for method in ("get", "set", "inc", "delete", "delete_many", "add"):
+        monkeypatch.setattr(cache.cache, method, broken)
+    assert client.get(PRODUCTS).status_code == 200
+    created = client.patch(f"{PRODUCTS}kettle/", headers=staff_headers, json={"name": "Renamed"})
+    assert created.status_code == 200
+    listed = client.get(PRODUCTS)
+    assert listed.status_code == 200 and listed.get_json()["data"][0]["name"] == "Renamed"
+    assert client.get("/api/v1/categories/tree/").status_code == 200
+
+
+def test_a_product_page_costs_a_constant_number_of_queries(client, make_product, make_review, make_user, queries):
+    reviewer = make_user()
+    for i in range(40):
+        product = make_product(
+            f"Product {i}",
+            variants=[{"stock": 1}, {"stock": 2, "price": "12.00"}] if i % 2 else None,
+            images=[f"https://img.example/{i}-a.png", f"https://img.example/{i}-b.png"],
+        )
+        make_review(product, reviewer, 4)
+    counts = {}
+    for size in (2, 10, 40):
+        cache.clear()
+        db.session.expunge_all()
+        queries.clear()
+        r = client.get(f"{PRODUCTS}?page_size={size}&category_tree=general&min_price=1")
+        assert r.status_code == 200 and len(r.get_json()["data"]) == size
+        counts[size] = len(queries)
+    assert counts[2] == counts[10] == counts[40] <= 5, counts
+
+    # The count (and the category tree) are cached per filter key: the next page only reads
+    # its products and their images.
+    queries.clear()
+    client.get(f"{PRODUCTS}?page_size=10&page=2&category_tree=general&min_price=1")
+    assert len(queries) == 2 and not any("count(" in q.lower() for q in queries)
+
+
+def test_a_product_detail_costs_a_constant_number_of_queries(client, make_product, make_review, make_user, queries):
+    small = make_product("Small", images=["https://img.example/s.png"])
+    big = make_product(
+        "Big", variants=[{"stock": i} for i in range(8)], images=[f"https://img.example/{i}.png" for i in range(6)]
+    )
+    for product in (small, big, *(make_product(f"Related {i}") for i in range(5))):
+        make_review(product, make_user(), 5)
+    counts = []
+    for slug in ("small", "big"):
+        cache.clear()
+        db.session.expunge_all()  # a fresh session, like a new request in production
+        queries.clear()
+        assert client.get(f"{PRODUCTS}{slug}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 6, counts
