@@ -13,6 +13,7 @@ from kastoma.core.emails import ensure_default_templates
 from kastoma.core.settings import ensure_default_settings
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
+from kastoma.orders.coupons import ensure_demo_coupons
 from kastoma.products.seed import DEFAULT_PRODUCTS, seed_catalogue
 from kastoma.users.models import Role, User
 from kastoma.users.services import create_user
@@ -49,8 +50,9 @@ def seed_command(product_count: int, clear: bool) -> None:
     settings = ensure_default_settings()
     templates = ensure_default_templates()
     users = ensure_demo_users()
+    coupons = ensure_demo_coupons()
     db.session.commit()
-    click.echo(f"Seeded {settings} settings and {templates} email templates.")
+    click.echo(f"Seeded {settings} settings, {templates} email templates and {coupons} coupons.")
     catalogue = seed_catalogue(product_count, clear=clear)
     if clear:
         click.echo(f"Removed {catalogue.products_removed} demo products.")

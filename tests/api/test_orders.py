@@ -319,3 +319,17 @@ def test_order_numbers_are_unique_even_when_the_random_part_collides(customer, m
     assert second.status_code == 201 and second.get_json()["data"]["order_number"] == "KAS-20261124-ZZZZZ9"
     monkeypatch.undo()
     assert len({checkout.generate_order_number() for _ in range(2000)}) == 2000
+
+
+def test_reviews_of_delivered_purchases_are_verified(
+    client, customer, staff, make_user, auth_headers, make_product, place_order
+):
+    product = make_product(stock=5)
+    order = place_order(customer, product).get_json()["data"]
+    review = {"rating": 5, "title": "Great", "text": "Works well."}
+    stranger = client.post(f"/api/v1/products/{product.id}/reviews/", headers=auth_headers(make_user()), json=review)
+    assert stranger.status_code == 201 and stranger.get_json()["data"]["is_verified_purchase"] is False
+    for status in ("confirmed", "processing", "shipped", "delivered"):
+        client.patch(f"{ORDERS}{order['id']}/update_status/", headers=auth_headers(staff), json={"status": status})
+    buyer = client.post(f"/api/v1/products/{product.id}/reviews/", headers=auth_headers(customer), json=review)
+    assert buyer.status_code == 201 and buyer.get_json()["data"]["is_verified_purchase"] is True

@@ -12,13 +12,13 @@ def test_seed_twice_changes_nothing(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded 9 settings and 4 email templates" in first.output
+    assert "Seeded 9 settings, 4 email templates and 3 coupons" in first.output
     counts = (
         db.session.scalar(select(func.count(SiteSetting.id))),
         db.session.scalar(select(func.count(EmailTemplate.id))),
     )
     second = runner.invoke(args=["seed"])
-    assert second.exit_code == 0 and "Seeded 0 settings and 0 email templates" in second.output
+    assert second.exit_code == 0 and "Seeded 0 settings, 0 email templates and 0 coupons" in second.output
     assert (
         counts
         == (
