@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders import catalogue
-from kastoma.orders.coupons import check_coupon, find_coupon
+from kastoma.orders.coupons import check_coupon, find_coupon, normalise_code
 from kastoma.orders.models import Cart, CartItem
 from kastoma.orders.totals import ShippingMethod, Totals, compute_totals, money, pricing_rules
 from kastoma.users.models import User
@@ -145,6 +145,11 @@ def clear(cart: Cart) -> None:
     cart.coupon_id = None
 
 
+def remove_coupon(cart: Cart) -> None:
+    cart.coupon_id = None
+    cart.coupon = None
+
+
 def apply_coupon(cart: Cart, user: User | None, code: str) -> None:
     coupon = find_coupon(code)
     check_coupon(coupon, view(cart, user).totals.subtotal, user)
@@ -196,3 +201,15 @@ def view(cart: Cart | None, user: User | None, shipping_method: ShippingMethod =
             coupon_error = exc.message
     totals = compute_totals([(line.unit_price, line.item.quantity) for line in lines], shipping_method, rules, discount)
     return CartView(cart, lines, totals, coupon_code, coupon_error)
+
+
+def coupon_preview(cart: Cart | None, user: User | None, code: str) -> dict:
+    """Would `code` apply to this cart now, and what would it take off? Invalid is an answer, not an error."""
+    current = view(cart, user)
+    try:
+        discount = check_coupon(find_coupon(code), current.totals.subtotal, user)
+    except CouponInvalid as exc:
+        return {"valid": False, "code": code, "discount": None, "reason": exc.message, "totals": None}
+    lines = [(line.unit_price, line.item.quantity) for line in current.lines]
+    totals = compute_totals(lines, ShippingMethod.STANDARD, pricing_rules(), discount)
+    return {"valid": True, "code": normalise_code(code), "discount": totals.discount, "reason": None, "totals": totals}

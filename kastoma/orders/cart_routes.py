@@ -156,8 +156,7 @@ class RemoveCoupon(MethodView):
         """Remove the coupon from the cart"""
         cart, _ = _current_cart()
         if cart is not None:
-            cart.coupon_id = None
-            cart.coupon = None
+            carts.remove_coupon(cart)
         return _respond(cart)
 
 

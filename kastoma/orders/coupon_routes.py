@@ -5,18 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from kastoma.api import Blueprint, SelectPage, set_message
 from kastoma.auth import current_user
-from kastoma.errors import CouponInvalid
 from kastoma.extensions import db
 from kastoma.orders import cart as carts
 from kastoma.orders import coupons
 from kastoma.orders.cart_routes import cart_token
-from kastoma.orders.models import Coupon
 from kastoma.orders.schemas import CouponCheckSchema, CouponCodeSchema, CouponQuerySchema, CouponSchema
-from kastoma.orders.totals import ShippingMethod, compute_totals, discount_amount, pricing_rules
 from kastoma.users.models import Role
 
 blp = Blueprint("coupons", __name__, url_prefix="/api/v1", description="Discount coupons.")
@@ -30,12 +26,7 @@ class Coupons(MethodView):
     @blp.paginate(SelectPage)
     def get(self, query):
         """Staff: list coupons"""
-        stmt = select(Coupon).order_by(Coupon.created_at.desc(), Coupon.id)
-        if "is_active" in query:
-            stmt = stmt.where(Coupon.is_active.is_(query["is_active"]))
-        if query.get("search"):
-            stmt = stmt.where(Coupon.code.contains(query["search"].upper(), autoescape=True))
-        return stmt
+        return coupons.list_coupons(query)
 
     @blp.auth(Role.STAFF)
     @blp.arguments(CouponSchema)
@@ -88,18 +79,4 @@ class ValidateCoupon(MethodView):
     def post(self, data):
         """Would this code apply to the current cart, and what would it take off?"""
         user = current_user()
-        cart = carts.find_cart(user, None if user else cart_token())
-        current = carts.view(cart, user)
-        try:
-            discount = coupons.check_coupon(coupons.find_coupon(data["code"]), current.totals.subtotal, user)
-        except CouponInvalid as exc:
-            return {"valid": False, "code": data["code"], "discount": None, "reason": exc.message, "totals": None}
-        lines = [(line.unit_price, line.item.quantity) for line in current.lines]
-        totals = compute_totals(lines, ShippingMethod.STANDARD, pricing_rules(), discount)
-        return {
-            "valid": True,
-            "code": coupons.normalise_code(data["code"]),
-            "discount": discount_amount(current.totals.subtotal, discount),
-            "reason": None,
-            "totals": totals,
-        }
+        return carts.coupon_preview(carts.find_cart(user, None if user else cart_token()), user, data["code"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from kastoma.errors import CouponInvalid, NotFound, ValidationFailed
 from kastoma.extensions import db
@@ -75,6 +75,15 @@ def release(order: Order) -> None:
     if coupon is not None and coupon.times_used > 0:
         coupon.times_used -= 1
     db.session.delete(usage)
+
+
+def list_coupons(query: dict[str, Any]) -> Select:
+    stmt = select(Coupon).order_by(Coupon.created_at.desc(), Coupon.id)
+    if "is_active" in query:
+        stmt = stmt.where(Coupon.is_active.is_(query["is_active"]))
+    if query.get("search"):
+        stmt = stmt.where(Coupon.code.contains(normalise_code(query["search"]), autoescape=True))
+    return stmt
 
 
 def get_coupon(coupon_id: Any) -> Coupon:

@@ -51,6 +51,18 @@ def change_status(order: Order, to: OrderStatus, actor: User, note: str = "") ->
     return order
 
 
+# What staff may edit directly; status, totals, items and payment only move through the functions here.
+STAFF_EDITABLE = frozenset({"internal_notes", "tracking_number", "carrier", "tracking_url", "estimated_delivery"})
+
+
+def update_details(order: Order, data: dict[str, Any]) -> Order:
+    for field, value in data.items():
+        if field not in STAFF_EDITABLE:
+            raise ValidationFailed(errors={field: ["This field cannot be edited."]})
+        setattr(order, field, value)
+    return order
+
+
 def _refund_all(order: Order) -> None:
     for payment in order.payments:
         if payment.status == "succeeded":

@@ -95,9 +95,7 @@ class OrderDetail(MethodView):
 
 
 def _edit(order_id: UUID, data: dict):
-    order = get_order(current_user(), order_id, lock=True)
-    for field, value in data.items():
-        setattr(order, field, value)
+    order = lifecycle.update_details(get_order(current_user(), order_id, lock=True), data)
     db.session.commit()
     return order
 

@@ -123,9 +123,7 @@ class ProductDetail(MethodView):
     @blp.doc_errors(400, 404, 409)
     def put(self, data, id_or_slug: str):
         """Replace a product (staff); stock changes go through update_stock"""
-        product = services.update_product(services.get_product(id_or_slug, include_inactive=True), data)
-        db.session.commit()
-        return services.product_detail(str(product.id), include_inactive=True)
+        return _update(id_or_slug, data)
 
     @blp.auth(Role.STAFF)
     @blp.arguments(ProductWriteSchema(partial=True))
@@ -133,9 +131,7 @@ class ProductDetail(MethodView):
     @blp.doc_errors(400, 404, 409)
     def patch(self, data, id_or_slug: str):
         """Change some fields of a product (staff)"""
-        product = services.update_product(services.get_product(id_or_slug, include_inactive=True), data)
-        db.session.commit()
-        return services.product_detail(str(product.id), include_inactive=True)
+        return _update(id_or_slug, data)
 
     @blp.auth(Role.STAFF)
     @blp.response(200, MessageSchema)
@@ -146,6 +142,12 @@ class ProductDetail(MethodView):
         db.session.commit()
         set_message("Product deactivated.")
         return {"detail": "Product deactivated."}
+
+
+def _update(id_or_slug: str, data: dict):
+    product = services.update_product(services.get_product(id_or_slug, include_inactive=True), data)
+    db.session.commit()
+    return services.product_detail(str(product.id), include_inactive=True)
 
 
 @blp.route("/<id_or_slug>/restore/", parameters=REF)

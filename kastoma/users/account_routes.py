@@ -93,9 +93,7 @@ class MyProfile(MethodView):
     @blp.doc_errors(400)
     def patch(self, data):
         """Update profile details"""
-        profile = current_user().profile
-        for field, value in data.items():
-            setattr(profile, field, value)
+        profile = services.update_profile(current_user(), data)
         db.session.commit()
         return profile
 

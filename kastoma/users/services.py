@@ -119,6 +119,12 @@ def update_account(user: User, data: dict[str, Any]) -> User:
     return user
 
 
+def update_profile(user: User, data: dict[str, Any]) -> UserProfile:
+    for field, value in data.items():
+        setattr(user.profile, field, value)
+    return user.profile
+
+
 def set_password(user: User, new_password: str, field: str = "new_password") -> None:
     check_password_policy(new_password, user, field=field)
     user.password_hash = hash_password(new_password)
