@@ -189,6 +189,8 @@ class SelectPage(flask_smorest.Page):
 
     @property
     def items(self) -> list[Any]:
+        if self.page_params.first_item >= self.page_params.item_count:
+            return []  # past the end: no query (and no OFFSET too large for the database)
         stmt = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
         return list(db.session.scalars(stmt).unique())
 

@@ -152,6 +152,11 @@ def test_pagination_defaults_limits_and_far_pages(pc):
     assert far.get_json()["pagination"]["previous"].endswith("page=3")
 
 
+def test_absurd_page_numbers_are_an_empty_page(pc):
+    r = pc.get(f"/api/v1/probe/settings/?page={10**30}")
+    assert r.status_code == 200 and r.get_json()["data"] == []
+
+
 def test_select_pagination_counts_rows(pc):
     for i in range(3):
         db.session.add(SiteSetting(key=f"probe_{i}", value=str(i)))
