@@ -7,6 +7,7 @@ several apps in one process can each get their own configuration.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -80,6 +81,7 @@ class Config:
         self.RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute")
         self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
         self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5/hour")
+        self.RATELIMIT_ADMIN_LOGIN = env_str("RATELIMIT_ADMIN_LOGIN", "10/minute")  # per client IP
         self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
 
         self.REVIEWS_REQUIRE_APPROVAL = env_bool("REVIEWS_REQUIRE_APPROVAL", True)
@@ -124,6 +126,12 @@ class Config:
         self.PREFERRED_URL_SCHEME = env_str("PREFERRED_URL_SCHEME", "http")
         # Number of reverse proxies whose X-Forwarded-* headers we trust (0 = none).
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+        # Back-office session cookie (the API itself is cookie-less).
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PREFERRED_URL_SCHEME == "https"
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
 
         self.API_TITLE = "Kastoma API"
         self.API_VERSION = "1.0.0"

@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Build an app from the named config (default: KASTOMA_ENV) plus explicit overrides."""
     from config import load_config
+    from kastoma.admin import init_admin
     from kastoma.api import Api, JSONProvider
     from kastoma.auth import configure_jwt_keys
     from kastoma.cli import init_cli
@@ -40,6 +41,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     api = Api(app)
     register_blueprints(api)
     init_docs(app, api)
+    init_admin(app)
     init_cli(app)
     return app
 
