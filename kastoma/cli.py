@@ -103,6 +103,7 @@ def tokens_command(emails: tuple[str, ...], output: Path | None) -> None:
 
 def init_cli(app: Flask) -> None:
     from kastoma.orders.commands import orders_cli
+    from kastoma.users.commands import auth_cli
 
-    for command in (seed_command, create_admin_command, tokens_command, orders_cli):
+    for command in (seed_command, create_admin_command, tokens_command, orders_cli, auth_cli):
         app.cli.add_command(command)

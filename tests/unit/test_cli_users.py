@@ -58,3 +58,25 @@ def test_tokens_for_demo_users_and_to_a_file(app, tmp_path):
 def test_tokens_for_an_unknown_email_fails(app):
     result = app.test_cli_runner().invoke(args=["tokens", "--email", "ghost@example.com"])
     assert result.exit_code != 0 and "ghost@example.com" in result.output
+
+
+def test_purge_tokens_keeps_what_still_matters(app, customer, tokens_for):
+    from datetime import timedelta
+
+    from kastoma.models import utcnow
+    from kastoma.users.models import RefreshToken, RevokedToken
+
+    tokens_for(customer)
+    tokens_for(customer)
+    rows = db.session.scalars(select(RefreshToken).where(RefreshToken.user_id == customer.id)).all()
+    assert len(rows) == 2
+    rows[0].expires_at = utcnow() - timedelta(seconds=1)
+    db.session.add(RevokedToken(jti="expired-jti", user_id=customer.id, expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.add(RevokedToken(jti="current-jti", user_id=customer.id, expires_at=utcnow() + timedelta(minutes=10)))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["auth", "purge-tokens"])
+    assert result.exit_code == 0, result.output
+    assert "1 revoked access tokens, 1 refresh tokens" in result.output
+    assert db.session.scalars(select(RevokedToken.jti)).all() == ["current-jti"]
+    remaining = db.session.scalars(select(RefreshToken.id).where(RefreshToken.user_id == customer.id)).all()
+    assert remaining == [rows[1].id]

@@ -1,0 +1,28 @@
+"""`flask auth ...`: token housekeeping for operators (run it from cron)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import delete
+
+from kastoma.extensions import db
+from kastoma.models import utcnow
+from kastoma.users.models import PasswordResetToken, RefreshToken, RevokedToken
+
+auth_cli = AppGroup("auth", help="Authentication housekeeping.")
+
+
+@auth_cli.command("purge-tokens")
+def purge_tokens_command() -> None:
+    """Delete revocation records, refresh tokens and reset tokens that have expired anyway."""
+    now = utcnow()
+    removed = {
+        "revoked access tokens": db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at <= now)),
+        "refresh tokens": db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now)),
+        "password reset tokens": db.session.execute(
+            delete(PasswordResetToken).where(PasswordResetToken.expires_at <= now)
+        ),
+    }
+    db.session.commit()
+    click.echo(", ".join(f"{result.rowcount or 0} {name}" for name, result in removed.items()) + " removed.")
