@@ -216,7 +216,8 @@ class Blueprint(flask_smorest.Blueprint):
         self.envelope = envelope
 
     def _make_doc_response_schema(self, schema):
-        if not self.envelope or isinstance(schema, (str, dict)):
+        # Error responses are already in their own envelope (ErrorSchema): never wrap them twice.
+        if not self.envelope or isinstance(schema, (str, dict, ErrorSchema)):
             return schema
         if schema is None:
             return envelope_schema(None, False)

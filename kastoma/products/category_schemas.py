@@ -37,6 +37,7 @@ class CategorySchema(StrictSchema):
     sort_order = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
     image_url = ma.fields.String(
         load_default="",
+        allow_none=True,  # dumped as null when there is no image; null on input means "no image"
         validate=[
             validate.Length(max=500),
             validate.Regexp(r"^(https?://\S+)?$", error="An http(s) URL, or empty."),
@@ -56,6 +57,12 @@ class CategorySchema(StrictSchema):
     def no_image_is_null(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if data.get("image_url") == "":
             data["image_url"] = None
+        return data
+
+    @ma.post_load
+    def null_image_is_empty(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "image_url" in data and data["image_url"] is None:
+            data["image_url"] = ""
         return data
 
 

@@ -55,3 +55,20 @@ def test_spec_documents_the_envelope_with_stable_names(client):
     op = spec["paths"]["/api/v1/core/settings/"]["get"]
     assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/PublicSettingsEnvelope")
     assert "/health/ready/" in spec["paths"]
+
+
+def test_error_responses_are_documented_with_the_error_envelope(client):
+    """Errors must not be documented as a success envelope wrapping an error (client generators
+    and schemathesis validate real error bodies against these schemas)."""
+    spec = client.get("/api/schema/").get_json()
+    assert "ErrorEnvelope" not in spec["components"]["schemas"]
+    api_paths = {p: ops for p, ops in spec["paths"].items() if p.startswith("/api/v1/")}
+    assert len(api_paths) > 50
+    for path, operations in api_paths.items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")) and "content" in response:
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref.endswith("/Error"), (method, path, status, ref)
