@@ -160,11 +160,10 @@ class OrderView(StaffModelView):
         order = self._load(order_id)
         try:
             apply_action(order, action, self.actor, request.form)
-            db.session.commit()
+            lifecycle.commit_and_notify()
         except DomainError as exc:
             report_domain_error(exc)
         else:
-            lifecycle.send_pending_emails()
             flash(
                 f"Order {order.order_number}: {ACTIONS[action][0].lower()} done — now {order.status.value}.", "success"
             )

@@ -74,18 +74,22 @@ def top_products(start: date, end: date, limit: int = 10) -> list[dict[str, Any]
     ]
 
 
+def summarise(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """Orders, revenue and average order value over some rows of `sales_by_day`."""
+    orders = sum(d["orders"] for d in days)
+    revenue = sum((d["revenue"] for d in days), Decimal("0"))
+    aov = (revenue / orders).quantize(Decimal("0.01")) if orders else Decimal("0.00")
+    return {"orders": orders, "revenue": revenue, "average_order_value": aov}
+
+
 def sales_report(start: date, end: date) -> dict[str, Any]:
     from kastoma.orders.catalogue import low_stock
 
     days = sales_by_day(start, end)
-    orders = sum(d["orders"] for d in days)
-    revenue = sum((d["revenue"] for d in days), Decimal("0"))
     return {
         "start": start,
         "end": end,
-        "orders": orders,
-        "revenue": revenue,
-        "average_order_value": (revenue / orders).quantize(Decimal("0.01")) if orders else Decimal("0.00"),
+        **summarise(days),
         "days": days,
         "orders_by_status": orders_by_status(start, end),
         "top_products": top_products(start, end),

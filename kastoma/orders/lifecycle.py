@@ -190,6 +190,12 @@ def queue_order_email(order: Order, event: str, note: str = "") -> None:
     db.session.info.setdefault("kastoma_order_emails", []).append((order.id, event, note))
 
 
+def commit_and_notify() -> None:
+    """Commit the unit of work, then send the customer emails it queued (never before the commit)."""
+    db.session.commit()
+    send_pending_emails()
+
+
 def send_pending_emails() -> None:
     """Send the emails queued by notify_status; call after a successful commit."""
     for order_id, status, note in db.session.info.pop("kastoma_order_emails", []):

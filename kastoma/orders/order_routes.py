@@ -8,7 +8,6 @@ from flask.views import MethodView
 
 from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
-from kastoma.errors import NotFound
 from kastoma.extensions import db
 from kastoma.orders import cart as carts
 from kastoma.orders import lifecycle
@@ -61,8 +60,7 @@ def place(data: dict):
     cart = None if data.get("items") else carts.find_cart(user, None)
     order = place_order(user, data, cart)
     lifecycle.queue_order_email(order, "placed")
-    db.session.commit()
-    lifecycle.send_pending_emails()
+    lifecycle.commit_and_notify()
     return order, 201, PRIVATE
 
 
@@ -112,8 +110,7 @@ class Cancel(MethodView):
         order = lifecycle.cancel_order(
             get_order(user, order_id, lock=True), user, by_staff=user.is_staff, note=data["note"]
         )
-        db.session.commit()
-        lifecycle.send_pending_emails()
+        lifecycle.commit_and_notify()
         return order
 
 
@@ -127,8 +124,7 @@ class UpdateStatus(MethodView):
         """Staff: move the order through its lifecycle (409 invalid_transition otherwise)"""
         user = current_user()
         order = lifecycle.change_status(get_order(user, order_id, lock=True), data["status"], user, data["note"])
-        db.session.commit()
-        lifecycle.send_pending_emails()
+        lifecycle.commit_and_notify()
         return order
 
 
@@ -154,12 +150,8 @@ class Pay(MethodView):
     def post(self, data, order_id: UUID):
         """Pay your order: `dummy` test cards (tok_visa, tok_chargeDeclined, tok_processing) or `manual`"""
         user = current_user()
-        order = get_order(user, order_id, lock=True)
-        if order.user_id != user.id:
-            raise NotFound("Order not found.")  # staff do not pay for customers
-        payment = lifecycle.pay(order, data["provider"], data["token"])
-        db.session.commit()
-        lifecycle.send_pending_emails()
+        payment = lifecycle.pay(get_order(user, order_id, lock=True, own_only=True), data["provider"], data["token"])
+        lifecycle.commit_and_notify()
         return payment
 
 
@@ -173,6 +165,5 @@ class MarkPaid(MethodView):
         """Staff: record a manual payment (bank transfer received, cash collected)"""
         user = current_user()
         payment = lifecycle.mark_paid(get_order(user, order_id, lock=True), user, data["note"])
-        db.session.commit()
-        lifecycle.send_pending_emails()
+        lifecycle.commit_and_notify()
         return payment

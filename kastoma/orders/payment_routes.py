@@ -9,7 +9,6 @@ from flask.views import MethodView
 
 from kastoma.api import Blueprint
 from kastoma.errors import ValidationFailed
-from kastoma.extensions import db
 from kastoma.orders import lifecycle
 from kastoma.orders.payments import SIGNATURE_HEADER, verify_signature
 from kastoma.orders.schemas import WebhookAckSchema
@@ -43,6 +42,5 @@ class Webhook(MethodView):
         if not isinstance(event, dict):
             raise ValidationFailed(errors={"_schema": ["Expected a JSON object."]})
         applied = lifecycle.handle_webhook(provider, event)
-        db.session.commit()
-        lifecycle.send_pending_emails()
+        lifecycle.commit_and_notify()
         return {"received": True, "duplicate": not applied}

@@ -39,10 +39,11 @@ def list_orders(viewer: User, filters: dict[str, Any], *, mine_only: bool = Fals
     return stmt
 
 
-def get_order(viewer: User, order_id: uuid.UUID, *, lock: bool = False) -> Order:
-    """The order if `viewer` owns it or is staff; otherwise the same 404 as a missing order."""
+def get_order(viewer: User, order_id: uuid.UUID, *, lock: bool = False, own_only: bool = False) -> Order:
+    """The order if `viewer` owns it or is staff (`own_only`: owner only, e.g. to pay it);
+    otherwise the same 404 as a missing order."""
     stmt = select(Order).where(Order.id == order_id)
-    if not viewer.is_staff:
+    if own_only or not viewer.is_staff:
         stmt = stmt.where(Order.user_id == viewer.id)
     stmt = stmt.with_for_update() if lock else stmt.options(*_EAGER)
     order = db.session.scalar(stmt)
