@@ -74,6 +74,11 @@ class CouponInvalid(Conflict):
     message = "This coupon cannot be used."
 
 
+class CartEmpty(Conflict):
+    code = "cart_empty"
+    message = "The cart is empty."
+
+
 class IdempotencyInFlight(Conflict):
     code = "idempotency_in_flight"
     message = "A request with this Idempotency-Key is still being processed."

@@ -1,4 +1,4 @@
-"""Marshmallow fields shared by every domain: money as a two-decimal JSON string."""
+"""Marshmallow fields shared by every domain: money as a two-decimal JSON string, http(s) URLs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import decimal
 from typing import Any
 
 import marshmallow as ma
+from marshmallow import validate
 
 MAX_PRICE = decimal.Decimal("9999999999.99")
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # 0 to MAX_PRICE, at most two decimals
 TWO_PLACES = decimal.Decimal("0.01")
 
 
@@ -18,13 +20,19 @@ def price_in_range(value: decimal.Decimal) -> None:
 
 
 class Money(ma.fields.Decimal):
-    """A price: a JSON string with two decimals out; in, a number or string with at most two."""
+    """A price: a JSON string with two decimals out; in, a string with at most two (`"19.9"`)."""
 
     default_error_messages = {"places": "Use at most 2 decimal places."}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", price_in_range)
-        kwargs["metadata"] = {"type": "string", "format": "decimal", "example": "19.99", **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": MONEY_PATTERN,
+            "example": "19.99",
+            **kwargs.get("metadata", {}),
+        }
         super().__init__(places=2, as_string=True, allow_nan=False, **kwargs)
 
     def _format_num(self, value: Any) -> decimal.Decimal:
@@ -32,3 +40,14 @@ class Money(ma.fields.Decimal):
         if num.is_finite() and num != num.quantize(TWO_PLACES):
             raise self.make_error("places")
         return super()._format_num(value)
+
+
+# Printable ASCII after the host (non-ASCII must be percent-encoded); a pattern, so the spec says it.
+HTTP_URL_PATTERN = r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][!-~]*)?"
+
+
+def http_url(*, blank: bool = False, **kwargs: Any) -> ma.fields.String:
+    """An absolute http(s) URL of at most 500 characters; with `blank`, "" (none) too."""
+    pattern = f"^({HTTP_URL_PATTERN})?$" if blank else f"^{HTTP_URL_PATTERN}$"
+    error = "Enter an http(s) URL, e.g. https://example.com/page."
+    return ma.fields.String(validate=[validate.Length(max=500), validate.Regexp(pattern, error=error)], **kwargs)

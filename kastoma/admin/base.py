@@ -111,6 +111,14 @@ def form_payload(form: Any, skip: tuple[str, ...] = ("csrf_token",)) -> dict[str
     return data
 
 
+def form_integer(value: str) -> int | str:
+    """A form's number as the JSON integer the API schemas expect; anything else is left for them to refuse."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
 def load_with(schema: Any, payload: dict[str, Any], what: str) -> dict[str, Any] | None:
     """Validate with the API's schema; on failure flash every field's messages and return None."""
     import marshmallow as ma

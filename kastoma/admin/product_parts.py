@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
-from kastoma.admin.base import load_with, report_domain_error
+from kastoma.admin.base import form_integer, load_with, report_domain_error
 from kastoma.errors import DomainError, ValidationFailed
 from kastoma.extensions import db
 from kastoma.products import images, services
@@ -37,7 +37,7 @@ class ProductPartsMixin:
         payload = {
             "sku": request.form.get("sku", ""),
             "name": request.form.get("name", ""),
-            "stock": request.form.get("stock") or 0,
+            "stock": form_integer(request.form.get("stock") or "0"),
         }
         if request.form.get("price"):
             payload["price"] = request.form["price"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from kastoma.errors import InsufficientStock, ValidationFailed
+from kastoma.errors import CartEmpty, InsufficientStock, ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders import catalogue
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
@@ -66,7 +66,7 @@ def _requested_lines(data: dict[str, Any], cart: Cart | None) -> list[RequestedL
     else:
         lines = [RequestedLine(i.product_id, i.variant_id, i.quantity) for i in (cart.items if cart else [])]
     if not lines:
-        raise ValidationFailed("The cart is empty.", errors={"items": ["Add something to the cart first."]})
+        raise CartEmpty(errors={"items": ["Add something to the cart first."]})
     if len(lines) > MAX_ITEMS:
         raise ValidationFailed(errors={"items": [f"At most {MAX_ITEMS} different items per order."]})
     return lines

@@ -7,13 +7,15 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from kastoma.fields import Money
+from kastoma.fields import Money, http_url
 from kastoma.orders.payments import METHOD_PROVIDERS
 from kastoma.orders.state import OrderStatus, PaymentStatus
 from kastoma.orders.totals import DiscountType, ShippingMethod
-from kastoma.users.schemas import PostalAddressSchema, StrictSchema
+from kastoma.schemas import StrictSchema
+from kastoma.users.schemas import PostalAddressSchema
 
 MAX_AMOUNT = Decimal("1000000")
+AMOUNT = {"pattern": r"^(1000000(\.0{1,2})?|[0-9]{1,6}(\.[0-9]{1,2})?)$"}  # 0 to MAX_AMOUNT
 
 
 def positive_amount(value: Decimal) -> None:
@@ -250,7 +252,7 @@ class CancelSchema(StrictSchema):
 class TrackingSchema(StrictSchema):
     tracking_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     carrier = ma.fields.String(load_default="", validate=validate.Length(max=100))
-    tracking_url = ma.fields.Url(load_default="", validate=validate.Length(max=500), schemes={"http", "https"})
+    tracking_url = http_url(blank=True, load_default="")
     estimated_delivery = ma.fields.Date(allow_none=True, load_default=None)
 
 
@@ -258,7 +260,7 @@ class StaffOrderUpdateSchema(StrictSchema):
     internal_notes = ma.fields.String(validate=validate.Length(max=5000))
     tracking_number = ma.fields.String(validate=validate.Length(max=100))
     carrier = ma.fields.String(validate=validate.Length(max=100))
-    tracking_url = ma.fields.Url(validate=validate.Length(max=500), schemes={"http", "https"})
+    tracking_url = http_url(blank=True)
     estimated_delivery = ma.fields.Date(allow_none=True)
 
 
@@ -286,9 +288,9 @@ class CouponSchema(StrictSchema):
     )
     description = ma.fields.String(load_default="", validate=validate.Length(max=255))
     discount_type = ma.fields.Enum(DiscountType, by_value=True, required=True)
-    value = Money(required=True, validate=positive_amount)
-    min_order_amount = Money(load_default=Decimal("0.00"), validate=amount)
-    max_discount = Money(allow_none=True, load_default=None, validate=positive_amount)
+    value = Money(required=True, validate=positive_amount, metadata=AMOUNT)
+    min_order_amount = Money(load_default=Decimal("0.00"), validate=amount, metadata=AMOUNT)
+    max_discount = Money(allow_none=True, load_default=None, validate=positive_amount, metadata=AMOUNT)
     usage_limit = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
     per_user_limit = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
     times_used = ma.fields.Integer(dump_only=True)

@@ -7,9 +7,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from kastoma.fields import http_url
 from kastoma.products import categories
-from kastoma.products.fields import no_control_characters, slug_field, text
-from kastoma.users.schemas import StrictSchema
+from kastoma.products.fields import slug_field, text
+from kastoma.schemas import StrictSchema
 
 
 class CategoryRefSchema(ma.Schema):
@@ -35,15 +36,8 @@ class CategorySchema(StrictSchema):
     parent_id = ma.fields.UUID(allow_none=True, load_default=None)
     parent = ma.fields.Function(_parent, dump_only=True, allow_none=True)
     sort_order = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=100_000))
-    image_url = ma.fields.String(
-        load_default="",
-        allow_none=True,  # dumped as null when there is no image; null on input means "no image"
-        validate=[
-            validate.Length(max=500),
-            validate.Regexp(r"^(https?://\S+)?$", error="An http(s) URL, or empty."),
-            no_control_characters,
-        ],
-    )
+    # Dumped as null when there is no image; null or "" on input means "no image".
+    image_url = http_url(blank=True, load_default="", allow_none=True)
     is_active = ma.fields.Boolean(load_default=True)
     product_count = ma.fields.Function(
         lambda c: categories.product_count(c.id),

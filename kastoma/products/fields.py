@@ -16,10 +16,11 @@ ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
 MAX_ATTRIBUTES = 50
 
 
-def no_control_characters(value: str) -> None:
-    """NUL and other control characters never reach the database (PostgreSQL rejects NUL)."""
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ma.ValidationError("Control characters are not allowed.")
+# NUL and the other C0/C1 control characters never reach the database (PostgreSQL rejects NUL);
+# tab, line feed and carriage return are text. A pattern, so the OpenAPI spec states the rule too.
+no_control_characters = validate.Regexp(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$", error="Control characters are not allowed."
+)
 
 
 def text(max_length: int, *, min_length: int = 0, **kwargs: Any) -> ma.fields.String:
@@ -56,6 +57,8 @@ class DateOrDateTime(ma.fields.Field):
     default_error_messages = {"invalid": "Use an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z."}
 
     def __init__(self, end_of_day: bool = False, **kwargs: Any) -> None:
+        spec = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}], "maxLength": 40}
+        kwargs["metadata"] = {**spec, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.end_of_day = end_of_day
 
@@ -89,8 +92,18 @@ def validate_attributes(value: dict[str, Any]) -> None:
             raise ma.ValidationError(f"Attribute {key!r}: use a string, number, boolean or a list of them.")
 
 
+_SCALAR = {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "number"}, {"type": "boolean"}]}
+_VALUE = {"anyOf": [*_SCALAR["anyOf"], {"type": "array", "maxItems": 50, "items": _SCALAR}]}
+ATTRIBUTES_SPEC = {
+    "maxProperties": MAX_ATTRIBUTES,
+    "description": "Names: 1-50 letters, digits, '-' or '_'. Values: a string, number, boolean or a list of them.",
+}
+
+
 def attributes_field(**kwargs: Any) -> ma.fields.Dict:
-    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(), validate=validate_attributes, **kwargs)
+    kwargs["metadata"] = {**ATTRIBUTES_SPEC, **kwargs.get("metadata", {})}
+    values = ma.fields.Raw(metadata=_VALUE)
+    return ma.fields.Dict(keys=ma.fields.String(), values=values, validate=validate_attributes, **kwargs)
 
 
 def sku_field(**kwargs: Any) -> ma.fields.String:

@@ -11,7 +11,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from kastoma.api import MAX_PAGE_SIZE
-from kastoma.fields import price_in_range
+from kastoma.fields import MAX_PRICE, price_in_range
 from kastoma.products.fields import ATTRIBUTE_KEY, DateOrDateTime, no_control_characters, text
 from kastoma.products.listing import ORDERING_CHOICES
 from kastoma.products.models import ReviewStatus, StockReason
@@ -21,6 +21,7 @@ ATTRIBUTE_PREFIX = "attr."
 
 
 def _price(**kwargs: Any) -> ma.fields.Decimal:
+    kwargs["metadata"] = {"minimum": 0, "maximum": float(MAX_PRICE), **kwargs.get("metadata", {})}
     return ma.fields.Decimal(allow_nan=False, validate=price_in_range, **kwargs)
 
 

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from kastoma.products.fields import text as text_field
 from kastoma.products.models import Review, ReviewStatus
-from kastoma.users.schemas import StrictSchema
+from kastoma.schemas import StrictSchema
 
 
 def author_name(review: Review) -> str:

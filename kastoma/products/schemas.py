@@ -7,17 +7,16 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from kastoma.fields import Money
+from kastoma.fields import Money, http_url
 from kastoma.media import media_url
-from kastoma.products.fields import Measure, attributes_field, no_control_characters, sku_field, slug_field, text
+from kastoma.products.fields import Measure, attributes_field, sku_field, slug_field, text
 from kastoma.products.models import MANUAL_STOCK_REASONS, Product, StockReason
-from kastoma.users.schemas import StrictSchema
+from kastoma.schemas import StrictSchema
 
 MAX_STOCK = 1_000_000_000
 
 
-def _reject_stock(value: Any) -> None:
-    raise ma.ValidationError("Change stock with POST .../update_stock/, so that the change is recorded.")
+STOCK_IS_RECORDED = {"stock": "Change stock with POST .../update_stock/, so that the change is recorded."}
 
 
 class CategoryRefSchema(ma.Schema):
@@ -39,10 +38,8 @@ def _price_range(product: Product) -> dict[str, str]:
 
 class ImageSchema(StrictSchema):
     id = ma.fields.UUID(dump_only=True)
-    url = ma.fields.Url(
-        schemes={"http", "https"},
+    url = http_url(
         load_only=True,
-        validate=[validate.Length(max=500), no_control_characters],
         metadata={"description": "An external image URL (or upload a file as multipart/form-data)."},
     )
     image_url = ma.fields.Function(lambda image: media_url(image.image), dump_only=True)
@@ -70,12 +67,14 @@ class ImageUploadSchema(ImageFormSchema):
 
 
 class VariantSchema(StrictSchema):
+    read_only = STOCK_IS_RECORDED
+
     id = ma.fields.UUID(dump_only=True)
     sku = sku_field(required=True)
     name = text(200, min_length=1, required=True)
     price = Money(allow_none=True, metadata={"description": "Overrides the product's price; null: inherit it."})
     effective_price = Money(dump_only=True)
-    stock = ma.fields.Integer(validate=_reject_stock)
+    stock = ma.fields.Integer(dump_only=True)
     in_stock = ma.fields.Boolean(dump_only=True)
     attributes = attributes_field()
     is_active = ma.fields.Boolean()
@@ -85,6 +84,8 @@ class VariantSchema(StrictSchema):
 
 
 class VariantCreateSchema(VariantSchema):
+    read_only = {}
+
     stock = ma.fields.Integer(
         load_default=0,
         validate=validate.Range(min=0, max=MAX_STOCK),
@@ -142,6 +143,8 @@ class LowStockSchema(ProductListSchema):
 class ProductWriteSchema(StrictSchema):
     """PUT replaces (omitted optional fields take their defaults); PATCH changes what is sent."""
 
+    read_only = STOCK_IS_RECORDED
+
     name = text(200, min_length=1, required=True)
     slug = slug_field(metadata={"description": "Generated from the name when omitted."})
     sku = sku_field(required=True)
@@ -157,7 +160,6 @@ class ProductWriteSchema(StrictSchema):
     height_cm = Measure(2, load_default=None)
     is_active = ma.fields.Boolean(load_default=True)
     is_featured = ma.fields.Boolean(load_default=False)
-    stock = ma.fields.Integer(validate=_reject_stock, load_only=True)
 
     @ma.validates_schema
     def compare_at_not_below_price(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -167,6 +169,8 @@ class ProductWriteSchema(StrictSchema):
 
 
 class ProductCreateSchema(ProductWriteSchema):
+    read_only = {}
+
     stock = ma.fields.Integer(
         load_default=0,
         load_only=True,
@@ -184,15 +188,15 @@ class StockUpdateSchema(StrictSchema):
         validate=[validate.Range(min=-MAX_STOCK, max=MAX_STOCK), validate.NoneOf([0], error="Must not be 0.")],
         metadata={"description": "Signed change."},
     )
-    reason = ma.fields.Enum(StockReason, by_value=True, required=True)
+    reason = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in MANUAL_STOCK_REASONS]))
     note = text(500, load_default="")
     reference = text(100, load_default="", metadata={"description": "E.g. a purchase order number."})
     variant_id = ma.fields.UUID(allow_none=True, load_default=None)
 
-    @ma.validates("reason")
-    def manual_reason(self, value: StockReason, **kwargs: Any) -> None:
-        if value not in MANUAL_STOCK_REASONS:
-            raise ma.ValidationError(f"Use one of: {', '.join(r.value for r in MANUAL_STOCK_REASONS)}.")
+    @ma.post_load
+    def reason_as_enum(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["reason"] = StockReason(data["reason"])
+        return data
 
     @ma.validates_schema
     def stock_or_delta(self, data: dict[str, Any], **kwargs: Any) -> None:

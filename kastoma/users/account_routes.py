@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from kastoma.api import Blueprint, set_message
 from kastoma.auth import current_user
+from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.media import delete_media, save_image
 from kastoma.users import services
@@ -34,7 +36,7 @@ class Me(MethodView):
         return current_user()
 
     @blp.auth()
-    @blp.arguments(UserUpdateSchema(partial=True))
+    @blp.arguments(UserUpdateSchema(partial=True), required=False)
     @blp.response(200, UserSchema)
     @blp.doc_errors(400)
     def patch(self, data):
@@ -88,7 +90,7 @@ class MyProfile(MethodView):
         return current_user().profile
 
     @blp.auth()
-    @blp.arguments(ProfileSchema(partial=True))
+    @blp.arguments(ProfileSchema(partial=True), required=False)
     @blp.response(200, ProfileSchema)
     @blp.doc_errors(400)
     def patch(self, data):
@@ -106,6 +108,9 @@ class Avatar(MethodView):
     @blp.doc_errors(400, 413)
     def post(self, files):
         """Upload an avatar (PNG, JPEG or WebP, at most 2 MB)"""
+        unexpected = [name for name in [*request.form, *request.files] if name != "avatar"]
+        if unexpected:
+            raise ValidationFailed(errors={name: ["Unknown field."] for name in unexpected})
         profile = current_user().profile
         previous = profile.avatar
         profile.avatar = save_image(files["avatar"], "avatars", AVATAR_MAX_BYTES, field="avatar")

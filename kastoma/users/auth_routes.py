@@ -130,7 +130,7 @@ def _uuid(value: str):
 @blp.route("/logout/")
 class Logout(MethodView):
     @blp.auth()
-    @blp.arguments(LogoutSchema)
+    @blp.arguments(LogoutSchema, required=False)
     @blp.response(200, MessageSchema)
     @blp.doc_errors(400)
     def post(self, data):

@@ -17,7 +17,7 @@ def test_staff_create_list_update_and_deactivate(client, staff, auth_headers):
         json={
             "code": "spring-25",
             "discount_type": "percentage",
-            "value": 25,
+            "value": "25",
             "max_discount": "30.00",
             "usage_limit": 100,
             "per_user_limit": 1,

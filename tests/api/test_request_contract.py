@@ -1,0 +1,72 @@
+"""Request bodies hold to the documented contract (found by the schemathesis suite, pinned here).
+
+JSON values must have their documented JSON type, uploads take no stray fields, PATCH bodies
+are optional, free text keeps line breaks but never control characters, and URLs may be
+cleared with "".
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from kastoma.extensions import db
+from kastoma.products.models import Review
+from tests.api.test_account import png_bytes
+
+ZERO = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/addresses/", {"is_default_billing": 0}, "is_default_billing"),  # 0 is not false
+        ("/api/v1/cart/add_item/", {"quantity": "2"}, "quantity"),  # a string is not an integer
+        ("/api/v1/cart/add_item/", {"quantity": True}, "quantity"),  # nor is a boolean
+        # nested lines too
+        ("/api/v1/orders/", {"payment_method": "paypal", "items": [{"product_id": ZERO, "quantity": 1.0}]}, "items"),
+    ],
+)
+def test_mistyped_json_values_are_refused(client, customer, auth_headers, path, body, field):
+    r = client.post(path, headers=auth_headers(customer), json=body)
+    assert r.status_code == 400 and list(r.get_json()["errors"]) == [field]
+
+
+def test_money_is_a_string_not_a_number(client, staff, auth_headers):
+    body = {"code": "TEN-OFF", "discount_type": "fixed", "value": 10}
+    r = client.post("/api/v1/coupons/", headers=auth_headers(staff), json=body)
+    assert r.status_code == 400 and "value" in r.get_json()["errors"]
+    body["value"] = "10"
+    assert client.post("/api/v1/coupons/", headers=auth_headers(staff), json=body).status_code == 201
+
+
+def test_avatar_upload_refuses_stray_fields(client, customer, auth_headers):
+    r = client.post(
+        "/api/v1/profiles/me/avatar/",
+        headers=auth_headers(customer),
+        data={"avatar": (io.BytesIO(png_bytes()), "me.png"), "role": "admin"},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400 and r.get_json()["errors"] == {"role": ["Unknown field."]}
+    assert customer.profile.avatar in ("", None)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/me/", "/api/v1/profiles/me/"])
+def test_patch_without_a_body_changes_nothing(client, customer, auth_headers, path):
+    before = client.get(path, headers=auth_headers(customer)).get_json()["data"]
+    r = client.patch(path, headers=auth_headers(customer))
+    assert r.status_code == 200 and r.get_json()["data"] == before
+
+
+def test_review_text_keeps_line_breaks_but_not_control_characters(client, customer, auth_headers, make_product):
+    product = make_product()
+    url = f"/api/v1/products/{product.id}/reviews/"
+    bad = client.post(url, headers=auth_headers(customer), json={"rating": 5, "text": "Great\x00"})
+    assert bad.status_code == 400 and "text" in bad.get_json()["errors"]
+    good = client.post(
+        url, headers=auth_headers(customer), json={"rating": 5, "title": "Yes", "text": "Line 1\nLine 2"}
+    )
+    assert good.status_code == 201, good.get_json()
+    assert db.session.get(Review, uuid.UUID(good.get_json()["data"]["id"])).text == "Line 1\nLine 2"
