@@ -127,6 +127,10 @@ class Config:
         # Number of reverse proxies whose X-Forwarded-* headers we trust (0 = none).
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+        # Prometheus metrics at /metrics: scraped from loopback, or anywhere with this bearer token.
+        self.METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+        self.METRICS_TOKEN = env_str("METRICS_TOKEN")
+
         # Back-office session cookie (the API itself is cookie-less).
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

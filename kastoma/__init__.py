@@ -21,6 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from kastoma.extensions import init_extensions
     from kastoma.logs import configure_logging
     from kastoma.media import init_media
+    from kastoma.metrics import init_metrics
     from kastoma.middleware import init_http
 
     app = Flask(__name__)
@@ -35,6 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_jwt_keys(app)
     init_extensions(app)
     init_http(app)
+    init_metrics(app)
     init_mail(app)
     init_media(app)
 

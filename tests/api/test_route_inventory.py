@@ -13,6 +13,7 @@ import pytest
 from kastoma.extensions import db
 
 PUBLIC, CUSTOMER, STAFF, SIGNED = "public", "customer", "staff", "signed"
+OPERATOR = "operator"  # loopback or the metrics bearer token; a 404 to anyone else
 
 # endpoint -> {method: class}; "public" includes endpoints that also accept an optional token.
 ROUTES: dict[str, dict[str, str]] = {
@@ -93,6 +94,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "coupons.CouponDetail": {"GET": STAFF, "PATCH": STAFF, "DELETE": STAFF},
     "coupons.ValidateCoupon": {"POST": PUBLIC},
     "payments.Webhook": {"POST": SIGNED},  # authenticated by its HMAC signature; tokens do not help
+    "metrics": {"GET": OPERATOR},
 }
 NOT_API = ("static", "api-docs.", "api_docs_asset", "api_schema", "media", "admin", "_")
 
@@ -135,6 +137,10 @@ def test_the_classes_hold(app, client, customer, auth_headers):
             failures.append((endpoint, method, "customer not 403", as_customer.status_code))
         if expected == SIGNED and (anonymous.status_code, as_customer.status_code) != (401, 401):
             failures.append((endpoint, method, "unsigned call not 401", anonymous.status_code))
+        if expected == OPERATOR:
+            remote = client.open(url, method=method, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+            if (remote.status_code, as_customer.status_code) != (404, 200):
+                failures.append((endpoint, method, "not loopback-only", remote.status_code))
         if expected == CUSTOMER and as_customer.status_code in (401, 403):
             failures.append((endpoint, method, "customer refused", as_customer.status_code))
         for response in (anonymous, as_customer):
