@@ -91,3 +91,18 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def commit_keeping_loaded_state() -> None:
+    """Commit without expiring the objects the session holds.
+
+    For a commit at the end of a request's unit of work whose objects are read again right
+    after (to send emails, to serialise the response): what they hold is what was just
+    written, and expiring them would reload each with its own query.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

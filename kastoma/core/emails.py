@@ -6,12 +6,13 @@ stops them from reaching Python internals, and HTML bodies are autoescaped.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 
@@ -27,6 +28,12 @@ TEMPLATE_DIR = Path(__file__).parent / "email_templates"
 
 _text_env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _html_env = ImmutableSandboxedEnvironment(autoescape=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    """Compiling costs more than rendering; an edited template is a new source, so a new entry."""
+    return (_html_env if html else _text_env).from_string(source)
 
 
 @dataclass(frozen=True)
@@ -69,9 +76,9 @@ def render_template(template: EmailTemplate, context: dict[str, Any]) -> Rendere
     full_context = {"store_name": get_setting("store_name"), **context}
     try:
         return RenderedEmail(
-            subject=_text_env.from_string(template.subject).render(full_context).strip(),
-            body_text=_text_env.from_string(template.body_text).render(full_context),
-            body_html=_html_env.from_string(template.body_html).render(full_context) if template.body_html else "",
+            subject=_compiled(template.subject, html=False).render(full_context).strip(),
+            body_text=_compiled(template.body_text, html=False).render(full_context),
+            body_html=_compiled(template.body_html, html=True).render(full_context) if template.body_html else "",
         )
     except TemplateError as exc:  # SecurityError is a TemplateError too
         raise ValidationFailed("The email template could not be rendered.", errors={"template": [str(exc)]}) from exc

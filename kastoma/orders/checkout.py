@@ -141,6 +141,9 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
         shipping_address=shipping,
         billing_address=billing,
         customer_notes=data.get("notes", ""),
+        # Start the collections empty, so reading them back (emails, the response) costs no query.
+        history=[],
+        payments=[],
     )
     for position, (line, product, variant, price) in enumerate(priced):
         order.items.append(

@@ -8,18 +8,19 @@ request with the same key sees it at once (409), a retry with a different body i
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kastoma.auth import current_user
 from kastoma.errors import IdempotencyInFlight, IdempotencyMismatch, ValidationFailed
-from kastoma.extensions import db
+from kastoma.extensions import commit_keeping_loaded_state, db
 from kastoma.models import utcnow
 from kastoma.orders.models import IdempotencyKey
 
@@ -43,11 +44,13 @@ def _fingerprint() -> str:
     ).hexdigest()
 
 
-def _claim(user_id: Any, scope: str, key: str, fingerprint: str) -> IdempotencyKey | Response:
-    """Insert the in-flight claim, or answer from an existing one (replay, 409 or 422)."""
+def _claim(user_id: Any, scope: str, key: str, fingerprint: str) -> uuid.UUID | Response:
+    """Insert the in-flight claim (its id), or answer from an existing one (replay, 409 or 422)."""
     now = utcnow()
     for _ in range(2):
-        row = IdempotencyKey(
+        claim_id = uuid.uuid4()
+        claim = insert(IdempotencyKey).values(
+            id=claim_id,
             user_id=user_id,
             scope=scope,
             key=key,
@@ -55,10 +58,11 @@ def _claim(user_id: Any, scope: str, key: str, fingerprint: str) -> IdempotencyK
             created_at=now,
             expires_at=now + KEY_LIFETIME,
         )
-        db.session.add(row)
         try:
-            db.session.commit()
-            return row
+            db.session.execute(claim)
+            # Only the claim was written: the user loaded for authentication is still current.
+            commit_keeping_loaded_state()
+            return claim_id
         except IntegrityError:
             db.session.rollback()
         existing = db.session.scalar(
@@ -95,10 +99,9 @@ def idempotent(scope: str) -> Callable:
             if len(key) > MAX_KEY_LENGTH:
                 raise ValidationFailed(errors={HEADER: [f"At most {MAX_KEY_LENGTH} characters."]})
             user = current_user()
-            claim = _claim(user.id, scope, key, _fingerprint())
-            if isinstance(claim, Response):
-                return claim
-            claim_id = claim.id
+            claim_id = _claim(user.id, scope, key, _fingerprint())
+            if isinstance(claim_id, Response):
+                return claim_id
             try:
                 response = current_app.make_response(current_app.ensure_sync(func)(*args, **kwargs))
             except Exception:
@@ -108,9 +111,11 @@ def idempotent(scope: str) -> Callable:
             if response.status_code >= 500 or response.status_code in (409, 429):
                 _release(claim_id)  # transient: let the client retry with the same key
             else:
-                row = db.session.get(IdempotencyKey, claim_id)
-                row.response_status = response.status_code
-                row.response_body = response.get_data(as_text=True)
+                db.session.execute(
+                    update(IdempotencyKey)
+                    .where(IdempotencyKey.id == claim_id)
+                    .values(response_status=response.status_code, response_body=response.get_data(as_text=True))
+                )
                 db.session.commit()
             return response
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from kastoma.core.emails import send_templated_email
 from kastoma.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from kastoma.extensions import db
+from kastoma.extensions import commit_keeping_loaded_state, db
 from kastoma.models import utcnow
 from kastoma.orders import catalogue
 from kastoma.orders.coupons import release
@@ -192,7 +192,7 @@ def queue_order_email(order: Order, event: str, note: str = "") -> None:
 
 def commit_and_notify() -> None:
     """Commit the unit of work, then send the customer emails it queued (never before the commit)."""
-    db.session.commit()
+    commit_keeping_loaded_state()
     send_pending_emails()
 
 
