@@ -49,16 +49,51 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON body is nested too deeply.") from exc
 
 
+NUL_ERROR = ["Text may not contain NUL characters."]  # PostgreSQL cannot store them
+
+
+def _holds_nul(value: Any) -> bool:
+    pending = [value]
+    while pending:  # iterative: bodies may be nested up to the JSON parser's limit
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 class Parser(FlaskParser):
-    """webargs parser answering 400 (not webargs' default 422) on invalid input."""
+    """webargs parser answering 400 (not webargs' default 422) on invalid input, and refusing
+    NUL characters anywhere in a body, a query string or a form before any code sees them."""
 
     DEFAULT_VALIDATION_STATUS = 400
 
     def load_json(self, req, schema):
         try:
-            return super().load_json(req, schema)
+            data = super().load_json(req, schema)
         except RecursionError:
             abort(400, messages={"json": ["JSON body is nested too deeply."]})
+        fields = data.items() if isinstance(data, dict) else [("_schema", data)]
+        if bad := {field: NUL_ERROR for field, value in fields if _holds_nul(field) or _holds_nul(value)}:
+            abort(400, messages={"json": bad})
+        return data
+
+    def load_querystring(self, req, schema):
+        self._refuse_nul(req.args, "query")
+        return super().load_querystring(req, schema)
+
+    def load_form(self, req, schema):
+        self._refuse_nul(req.form, "form")
+        return super().load_form(req, schema)
+
+    @staticmethod
+    def _refuse_nul(values, location: str) -> None:
+        if bad := {key: NUL_ERROR for key, value in values.items(multi=True) if "\x00" in key + value}:
+            abort(400, messages={location: bad})
 
 
 parser = Parser()

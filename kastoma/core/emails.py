@@ -14,7 +14,9 @@ from typing import Any
 
 from jinja2 import Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Query, Session
 
 from kastoma.core.mail import Mail, send_mail
 from kastoma.core.models import EmailTemplate
@@ -26,8 +28,23 @@ log = logging.getLogger("kastoma.mail")
 
 TEMPLATE_DIR = Path(__file__).parent / "email_templates"
 
-_text_env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
-_html_env = ImmutableSandboxedEnvironment(autoescape=True)
+
+class EmailSandbox(ImmutableSandboxedEnvironment):
+    """Staff edit templates in the back office: they may read the fields of the objects passed
+    in (an order, a user), never the ORM machinery behind them or a secret."""
+
+    HIDDEN = frozenset({"query", "query_class", "metadata", "registry", "password_hash", "token_version"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, db.Model) and attr in self.HIDDEN:
+            return False
+        if isinstance(value, Query | Session | Engine | Connection | MetaData):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+_text_env = EmailSandbox(autoescape=False, keep_trailing_newline=True)
+_html_env = EmailSandbox(autoescape=True)
 
 
 @functools.lru_cache(maxsize=256)

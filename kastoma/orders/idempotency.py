@@ -98,6 +98,8 @@ def idempotent(scope: str) -> Callable:
                 return current_app.ensure_sync(func)(*args, **kwargs)
             if len(key) > MAX_KEY_LENGTH:
                 raise ValidationFailed(errors={HEADER: [f"At most {MAX_KEY_LENGTH} characters."]})
+            if not key.isprintable():
+                raise ValidationFailed(errors={HEADER: ["Use printable characters only."]})
             user = current_user()
             claim_id = _claim(user.id, scope, key, _fingerprint())
             if isinstance(claim_id, Response):

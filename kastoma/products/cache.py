@@ -165,6 +165,7 @@ def finish_catalogue_response(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Authorization")
+    response.vary.add("Origin")  # the CORS headers differ per Origin
     response.add_etag()
     return response.make_conditional(request)
 

@@ -62,61 +62,16 @@ def change_stock(
     reference: str = "",
     note: str = "",
     actor: User | None = None,
-    count_order: bool = True,
 ) -> StockMovement:
     """Move the stock of a product (or of one of its variants) by `delta` and record it.
 
     Raises InsufficientStock (409) when the stock would go negative. Never commits.
     """
-    _check(product, variant, delta, reason)
-    db.session.flush()
-    model, target = (ProductVariant, variant) if variant is not None else (Product, product)
-    new_level = db.session.execute(
-        update(model)
-        .where(model.id == target.id, model.stock + delta >= 0)
-        .values(stock=model.stock + delta)
-        .returning(model.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if new_level is None:
-        available = db.session.scalar(select(model.stock).where(model.id == target.id))
-        raise InsufficientStock(
-            f"Not enough stock of {target.sku}: {available} available.",
-            errors={"sku": target.sku, "available": available, "requested": -delta},
-        )
-    set_committed_value(target, "stock", new_level)
-
-    totals = {}
-    if variant is None or variant.is_active:
-        totals["stock_total"] = Product.stock_total + delta
-    if count_order and reason is StockReason.SALE:
-        totals["order_count"] = Product.order_count + 1
-    elif count_order and reason is StockReason.CANCELLATION:
-        totals["order_count"] = case((Product.order_count > 0, Product.order_count - 1), else_=0)
-    if totals:
-        row = db.session.execute(
-            update(Product)
-            .where(Product.id == product.id)
-            .values(**totals)
-            .returning(Product.stock_total, Product.order_count)
-            .execution_options(synchronize_session=False)
-        ).one()
-        set_committed_value(product, "stock_total", row.stock_total)
-        set_committed_value(product, "order_count", row.order_count)
-
-    movement = StockMovement(
-        product_id=product.id,
-        variant_id=variant.id if variant is not None else None,
-        delta=delta,
-        reason=reason,
-        reference=reference,
-        note=note,
-        actor_id=actor.id if actor is not None else None,
-        stock_after=new_level,
-    )
-    db.session.add(movement)
-    mark_catalogue_changed(db.session)
-    return movement
+    movements, short = _apply([StockChange(product, delta, variant)], reason, reference, note, actor)
+    if short:
+        line = short[0]
+        raise InsufficientStock(f"Not enough stock of {line['sku']}: {line['available']} available.", errors=line)
+    return movements[0]
 
 
 def set_stock(
@@ -149,32 +104,95 @@ def change_stock_many(
     note: str = "",
     actor: User | None = None,
 ) -> list[StockMovement]:
-    """Apply several changes (e.g. an order's lines) in a fixed order, so that concurrent
-    callers never deadlock; each product's order_count moves once. If any line is short, raise
-    InsufficientStock listing every short line; the caller rolls the transaction back."""
-    ordered = sorted(changes, key=lambda c: (str(c.product.id), str(c.variant.id) if c.variant else ""))
-    movements, short, counted = [], [], set()
-    for change in ordered:
-        first_of_product = change.product.id not in counted
-        counted.add(change.product.id)
-        try:
-            movements.append(
-                change_stock(
-                    change.product,
-                    change.delta,
-                    reason,
-                    variant=change.variant,
-                    reference=reference,
-                    note=note,
-                    actor=actor,
-                    count_order=first_of_product,
-                )
-            )
-        except InsufficientStock as exc:
-            short.append(exc.errors)
+    """Apply several changes (e.g. an order's lines, at most one per product or variant) in a
+    constant number of statements; each product's order_count moves once. If any line is short,
+    raise InsufficientStock listing every short line; the caller rolls the transaction back."""
+    movements, short = _apply(list(changes), reason, reference, note, actor)
     if short:
         raise InsufficientStock("Not enough stock for some items.", errors={"items": short})
     return movements
+
+
+def _apply(
+    changes: list[StockChange], reason: StockReason, reference: str, note: str, actor: User | None
+) -> tuple[list[StockMovement], list[dict[str, Any]]]:
+    """The changes as one guarded UPDATE per table (`stock + delta >= 0` for every row, so
+    concurrent sales never oversell), one UPDATE of the products' totals and one INSERT of
+    the movements. Returns the movements, or the short lines (and changes nothing counted)."""
+    for change in changes:
+        _check(change.product, change.variant, change.delta, reason)
+    targets = {(change.variant or change.product).id: change for change in changes}
+    if len(targets) != len(changes):
+        raise ValueError("change_stock_many takes at most one change per product or variant")
+    db.session.flush()
+    levels: dict[Any, int] = {}
+    short = []
+    for model in (Product, ProductVariant):
+        group = {key: c for key, c in targets.items() if (c.variant is not None) == (model is ProductVariant)}
+        if not group:
+            continue
+        delta = case({key: c.delta for key, c in group.items()}, value=model.id)
+        levels.update(
+            db.session.execute(
+                update(model)
+                .where(model.id.in_(group), model.stock + delta >= 0)
+                .values(stock=model.stock + delta)
+                .returning(model.id, model.stock)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        missing = [key for key in group if key not in levels]
+        if missing:
+            available = dict(db.session.execute(select(model.id, model.stock).where(model.id.in_(missing))).all())
+            for key in sorted(missing, key=str):
+                target = group[key].variant or group[key].product
+                short.append({"sku": target.sku, "available": available.get(key), "requested": -group[key].delta})
+    if short:
+        return [], short
+    for key, change in targets.items():
+        set_committed_value(change.variant or change.product, "stock", levels[key])
+    _update_product_totals(changes, reason)
+    movements = [
+        StockMovement(
+            product_id=change.product.id,
+            variant_id=change.variant.id if change.variant is not None else None,
+            delta=change.delta,
+            reason=reason,
+            reference=reference,
+            note=note,
+            actor_id=actor.id if actor is not None else None,
+            stock_after=levels[(change.variant or change.product).id],
+        )
+        for change in changes
+    ]
+    db.session.add_all(movements)
+    mark_catalogue_changed(db.session)
+    return movements, []
+
+
+def _update_product_totals(changes: list[StockChange], reason: StockReason) -> None:
+    """stock_total follows product-level and active-variant stock; a sale or cancellation moves
+    order_count once per product."""
+    products = {change.product.id: change.product for change in changes}
+    total_delta = dict.fromkeys(products, 0)
+    for change in changes:
+        if change.variant is None or change.variant.is_active:
+            total_delta[change.product.id] += change.delta
+    values: dict[str, Any] = {"stock_total": Product.stock_total + case(total_delta, value=Product.id)}
+    if reason is StockReason.SALE:
+        values["order_count"] = Product.order_count + 1
+    elif reason is StockReason.CANCELLATION:
+        values["order_count"] = case((Product.order_count > 0, Product.order_count - 1), else_=0)
+    rows = db.session.execute(
+        update(Product)
+        .where(Product.id.in_(products))
+        .values(**values)
+        .returning(Product.id, Product.stock_total, Product.order_count)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for row in rows:
+        set_committed_value(products[row.id], "stock_total", row.stock_total)
+        set_committed_value(products[row.id], "order_count", row.order_count)
 
 
 def staff_stock_update(product: Product, data: dict[str, Any], actor: User) -> dict[str, Any]:
