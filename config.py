@@ -140,6 +140,15 @@ class Config:
         self.API_TITLE = "Kastoma API"
         self.API_VERSION = "1.0.0"
         self.OPENAPI_VERSION = "3.0.3"
+        self.API_SPEC_OPTIONS = {
+            "info": {
+                "description": (
+                    "Every response is an envelope: `{success, data, message, errors}` (lists add "
+                    "`pagination`; errors add `code`). Money is a string with two decimals. Text never "
+                    "holds NUL (U+0000): a body, query string or form containing one is a 400."
+                )
+            }
+        }
 
 
 class DevelopmentConfig(Config):

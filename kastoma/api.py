@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
@@ -312,6 +313,19 @@ def schema_name(schema: type[ma.Schema] | ma.Schema) -> str:
     return name
 
 
+class PrefixedQueryPlugin(BasePlugin):
+    """OpenAPI 3.0 cannot declare query parameters named by a prefix (`attr.color=red`): a query
+    field marked `x-query-prefix` leaves the parameter list and is described in the operation."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            params = operation.get("parameters", [])
+            for param in [p for p in params if "x-query-prefix" in p.get("schema", {})]:
+                params.remove(param)
+                usage = f"`{param['schema']['x-query-prefix']}<name>=<value>`: {param.get('description', '')}"
+                operation["description"] = f"{operation.get('description', '')}\n\n{usage}".strip()
+
+
 class Api(flask_smorest.Api):
     """The smorest Api, with every error answered in the Kastoma error envelope."""
 
@@ -322,6 +336,7 @@ class Api(flask_smorest.Api):
             app,
             spec_kwargs={
                 "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+                "extra_plugins": [PrefixedQueryPlugin()],
                 "components": {
                     "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
                 },

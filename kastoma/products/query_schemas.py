@@ -59,7 +59,10 @@ class ProductQuerySchema(InactiveQuerySchema):
         ),
         values=ma.fields.List(text(100, min_length=1), validate=validate.Length(min=1, max=20)),
         validate=validate.Length(max=MAX_ATTRIBUTE_FILTERS),
-        metadata={"description": "Sent as `attr.<name>=<value>` (repeat for several values of one attribute)."},
+        metadata={
+            "x-query-prefix": ATTRIBUTE_PREFIX,
+            "description": "products whose attribute (or a variant's) has that value; repeat for several values.",
+        },
     )
 
     @ma.pre_load
