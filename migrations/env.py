@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 from kastoma.models import UTCDateTime
 
@@ -36,6 +37,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+MIGRATION_LOCK = 0x4B4153544F4D41  # "KASTOMA"
+
+
 def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         # Never write an empty revision from `flask db migrate`.
@@ -50,6 +54,10 @@ def run_migrations_online():
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several app instances starting at once (`docker compose up --scale web=3`) each
+                # run `flask db upgrade`: one migrates, the others wait here, then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -56,5 +61,22 @@ def test_upgrade_from_empty_then_downgrade_and_upgrade_again(scratch_url, tmp_pa
             with engine.connect() as conn:
                 assert schema_diff(conn) == []
             db.engine.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_instances_starting_together_migrate_once(postgres_only, scratch_url):
+    """`docker compose up --scale web=3`: every instance runs `flask db upgrade` at the same time."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": scratch_url, "KASTOMA_ENV": "development", "REDIS_URL": ""}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    runs = [subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True) for _ in range(3)]  # noqa: S603
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    engine = create_engine(make_url(scratch_url))
+    try:
+        with engine.connect() as conn:
+            assert schema_diff(conn) == []
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     finally:
         engine.dispose()

@@ -52,7 +52,10 @@ def test_ci_calls_the_readme_test_command():
 def test_compose_runs_web_postgres_and_redis_with_health_checks():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "db", "redis"}
+    assert set(services) == {"proxy", "web", "db", "redis"}
+    # `--scale web=3`: only the proxy binds a host port; it re-resolves the replicas.
+    assert "ports" not in services["web"] and services["proxy"]["ports"] == ["8000:80"]
+    assert "server web:8000 resolve" in compose["configs"]["nginx"]["content"]
     for service in services.values():
         assert "healthcheck" in service
     assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
