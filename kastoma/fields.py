@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -51,3 +52,28 @@ def http_url(*, blank: bool = False, **kwargs: Any) -> ma.fields.String:
     pattern = f"^({HTTP_URL_PATTERN})?$" if blank else f"^{HTTP_URL_PATTERN}$"
     error = "Enter an http(s) URL, e.g. https://example.com/page."
     return ma.fields.String(validate=[validate.Length(max=500), validate.Regexp(pattern, error=error)], **kwargs)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A date-time in UTC (naive ones are taken as UTC); ValueError when UTC is out of range
+    (year 1 in a zone east of UTC), which every schema reports as an invalid date-time."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range in UTC") from exc
+
+
+class UTCDateTime(ma.fields.DateTime):
+    """An ISO 8601 date-time, loaded as UTC (naive input is UTC)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        try:
+            return as_utc(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from exc
+
+
+class AwareUTCDateTime(UTCDateTime, ma.fields.AwareDateTime):
+    """An ISO 8601 date-time with its offset, loaded as UTC."""

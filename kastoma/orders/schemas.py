@@ -7,7 +7,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from kastoma.fields import Money, http_url
+from kastoma.fields import AwareUTCDateTime, Money, UTCDateTime, http_url
 from kastoma.orders.payments import METHOD_PROVIDERS
 from kastoma.orders.state import OrderStatus, PaymentStatus
 from kastoma.orders.totals import DiscountType, ShippingMethod
@@ -236,8 +236,8 @@ class OrderListQuerySchema(ma.Schema):
     payment_status = ma.fields.Enum(PaymentStatus, by_value=True)
     email = ma.fields.String(validate=validate.Length(max=254))
     search = ma.fields.String(validate=validate.Length(max=50))
-    created_after = ma.fields.DateTime()
-    created_before = ma.fields.DateTime()
+    created_after = UTCDateTime()
+    created_before = UTCDateTime()
 
 
 class StatusUpdateSchema(StrictSchema):
@@ -294,8 +294,8 @@ class CouponSchema(StrictSchema):
     usage_limit = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
     per_user_limit = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1))
     times_used = ma.fields.Integer(dump_only=True)
-    valid_from = ma.fields.AwareDateTime(allow_none=True, load_default=None)
-    valid_until = ma.fields.AwareDateTime(allow_none=True, load_default=None)
+    valid_from = AwareUTCDateTime(allow_none=True, load_default=None)
+    valid_until = AwareUTCDateTime(allow_none=True, load_default=None)
     is_active = ma.fields.Boolean(load_default=True)
     created_at = ma.fields.DateTime(dump_only=True)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
+from kastoma.fields import as_utc
 from kastoma.products.slugs import SLUG_PATTERN
 
 ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
@@ -71,7 +72,10 @@ class DateOrDateTime(ma.fields.Field):
             raise self.make_error("invalid") from exc
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and self.end_of_day:
             parsed = datetime.combine(parsed.date(), time.max)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        try:
+            return as_utc(parsed)
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
 
 
 def _check_attribute_value(value: Any) -> bool:

@@ -70,3 +70,16 @@ def test_review_text_keeps_line_breaks_but_not_control_characters(client, custom
     )
     assert good.status_code == 201, good.get_json()
     assert db.session.get(Review, uuid.UUID(good.get_json()["data"]["id"])).text == "Line 1\nLine 2"
+
+
+YEAR_ONE_EAST_OF_UTC = "0001-01-01T00:30:00+01:00"  # before year 1 once in UTC
+
+
+def test_date_times_that_leave_the_calendar_in_utc_are_refused(client, staff, auth_headers):
+    headers = auth_headers(staff)
+    coupon = {"code": "EARLY", "discount_type": "fixed", "value": "5", "valid_from": YEAR_ONE_EAST_OF_UTC}
+    r = client.post("/api/v1/coupons/", headers=headers, json=coupon)
+    assert r.status_code == 400 and list(r.get_json()["errors"]) == ["valid_from"]
+    for path in ("/api/v1/orders/", "/api/v1/products/"):
+        r = client.get(path, headers=headers, query_string={"created_after": YEAR_ONE_EAST_OF_UTC})
+        assert r.status_code == 400 and list(r.get_json()["errors"]) == ["created_after"], path
