@@ -39,11 +39,12 @@ CHECKS = [
 ]
 
 PASSWORDS = {"password", "password_confirm", "new_password", "new_password_confirm"}
-CATALOGUE_FILTERS = {"category", "category_tree", "max_price", "created_before", "cursor", "q"}
+# (created_*: also a date-time that falls before year 1 once converted to UTC)
+CATALOGUE_FILTERS = {"category", "category_tree", "max_price", "created_after", "created_before", "cursor", "q"}
 CATEGORY_WRITE = {"slug", "parent_id"}
 PRODUCT_WRITE = {"slug", "sku", "category_id", "compare_at_price", "attributes"}
 VARIANT_WRITE = {"sku", "attributes"}
-COUPON_WRITE = {"code", "value", "max_discount", "valid_until"}
+COUPON_WRITE = {"code", "value", "max_discount", "valid_from", "valid_until"}
 
 # operation -> the fields a 400 to a schema-valid request may name (rules JSON Schema cannot state)
 SEMANTIC_RULES: dict[str, set[str]] = {
@@ -65,6 +66,7 @@ SEMANTIC_RULES: dict[str, set[str]] = {
     "GET /api/v1/products/popular/": CATALOGUE_FILTERS,
     "GET /api/v1/categories/{id_or_slug}/products/": CATALOGUE_FILTERS,
     "GET /api/v1/reviews/": {"product"},
+    "GET /api/v1/orders/": {"created_after", "created_before"},
     # slugs and SKUs already taken; a parent or category that does not exist; compare-at price not
     # below the price; attribute names (OpenAPI 3.0 cannot constrain object keys)
     "POST /api/v1/categories/": CATEGORY_WRITE,
