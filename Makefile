@@ -6,13 +6,14 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test fuzz lint format migrate seed serve clean help
+.PHONY: run test fuzz bench lint format migrate seed serve clean help
 
 help:
 	@echo "make run    - create .venv, install, migrate + seed the SQLite DB, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - create .venv, install dev requirements, run the tests with coverage"
 	@echo "make lint   - ruff check + format check"
 	@echo "make fuzz   - the nightly contract fuzzing profile (schemathesis, FUZZ_EXAMPLES=100 per operation)"
+	@echo "make bench  - benchmark suite (100k products in PostgreSQL, wrk, ratios to a ceiling app); docs/PERFORMANCE.md"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Kastoma needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -46,6 +47,9 @@ test: $(VENV)/.installed-dev
 
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -q tests/contract $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ from sqlalchemy.orm import close_all_sessions, scoped_session, sessionmaker
 from kastoma import create_app
 from kastoma.extensions import cache, db
 
-pytest_plugins = ["tests.fixtures.products", "tests.fixtures.orders"]
+pytest_plugins = ["tests.fixtures.products", "tests.fixtures.orders", "tests.fixtures.queries"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -114,7 +114,9 @@ def test_not_enough_stock_leaves_nothing_behind(client, customer, auth_headers, 
 def test_empty_cart_and_bad_bodies(client, customer, auth_headers, make_product):
     headers = auth_headers(customer)
     empty = client.post(ORDERS, headers=headers, json={"shipping_address": ADDRESS, "payment_method": "paypal"})
-    assert empty.status_code == 409 and empty.get_json()["code"] == "cart_empty" and "items" in empty.get_json()["errors"]
+    assert (
+        empty.status_code == 409 and empty.get_json()["code"] == "cart_empty" and "items" in empty.get_json()["errors"]
+    )
     product = make_product(stock=5)
     for body, field in (
         ({"items": [{"product_id": str(product.id), "quantity": 0}]}, "items"),

@@ -1,11 +1,10 @@
-"""Catalogue caching: every write is visible on the next read, ETag/304, Cache-Control, outages,
-and a constant number of queries per page."""
+"""Catalogue caching: every write is visible on the next read, ETag/304, Cache-Control, outages.
+The queries per page and per product are counted in test_query_counts.py."""
 
 from __future__ import annotations
 
 import pytest
 import redis.exceptions
-from sqlalchemy import event
 
 from kastoma.extensions import cache, db
 
@@ -15,21 +14,6 @@ PRODUCTS = "/api/v1/products/"
 @pytest.fixture
 def staff_headers(staff, auth_headers):
     return auth_headers(staff)
-
-
-@pytest.fixture
-def queries(app):
-    """The SQL statements run while the test reads; `.clear()` between measurements."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        # The test's own transaction bookkeeping is not the request's work.
-        if "SAVEPOINT" not in statement:
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_reads_are_served_from_the_cache(client, make_product, queries):
@@ -140,46 +124,3 @@ def test_a_cache_outage_degrades_to_a_miss(client, staff_headers, make_product, 
     listed = client.get(PRODUCTS)
     assert listed.status_code == 200 and listed.get_json()["data"][0]["name"] == "Renamed"
     assert client.get("/api/v1/categories/tree/").status_code == 200
-
-
-def test_a_product_page_costs_a_constant_number_of_queries(client, make_product, make_review, make_user, queries):
-    reviewer = make_user()
-    for i in range(40):
-        product = make_product(
-            f"Product {i}",
-            variants=[{"stock": 1}, {"stock": 2, "price": "12.00"}] if i % 2 else None,
-            images=[f"https://img.example/{i}-a.png", f"https://img.example/{i}-b.png"],
-        )
-        make_review(product, reviewer, 4)
-    counts = {}
-    for size in (2, 10, 40):
-        cache.clear()
-        db.session.expunge_all()
-        queries.clear()
-        r = client.get(f"{PRODUCTS}?page_size={size}&category_tree=general&min_price=1")
-        assert r.status_code == 200 and len(r.get_json()["data"]) == size
-        counts[size] = len(queries)
-    assert counts[2] == counts[10] == counts[40] <= 5, counts
-
-    # The count (and the category tree) are cached per filter key: the next page only reads
-    # its products and their images.
-    queries.clear()
-    client.get(f"{PRODUCTS}?page_size=10&page=2&category_tree=general&min_price=1")
-    assert len(queries) == 2 and not any("count(" in q.lower() for q in queries)
-
-
-def test_a_product_detail_costs_a_constant_number_of_queries(client, make_product, make_review, make_user, queries):
-    small = make_product("Small", images=["https://img.example/s.png"])
-    big = make_product(
-        "Big", variants=[{"stock": i} for i in range(8)], images=[f"https://img.example/{i}.png" for i in range(6)]
-    )
-    for product in (small, big, *(make_product(f"Related {i}") for i in range(5))):
-        make_review(product, make_user(), 5)
-    counts = []
-    for slug in ("small", "big"):
-        cache.clear()
-        db.session.expunge_all()  # a fresh session, like a new request in production
-        queries.clear()
-        assert client.get(f"{PRODUCTS}{slug}/").status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1] <= 6, counts

@@ -1,0 +1,1 @@
+"""The benchmark suite (`make bench` runs `python -m bench.run`); results in docs/PERFORMANCE.md."""

@@ -1,0 +1,41 @@
+"""SQL statements per request, counted in the runner's process: its app has the server's
+configuration, database and Redis, so a request through `app.test_client()` runs the same
+queries as one served by gunicorn. tests/api/test_query_counts.py asserts the counts too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+
+from kastoma.extensions import db
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The statements sent to the database inside the block (needs an app context)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def statements_per_request(app: Flask, request: dict, expected_status: int = 200) -> int:
+    """How many statements `request` (test-client keyword arguments plus method and path) runs."""
+    request = dict(request)
+    method, path = request.pop("method"), request.pop("path")
+    # A fresh app context, hence a fresh `g` and session, as gunicorn gives every request: a
+    # request inside the caller's context would share its `g` (and the rows memoised there).
+    with app.app_context(), recorded_statements() as statements:
+        response = app.test_client().open(path, method=method, **request)
+    if response.status_code != expected_status:
+        raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.get_data()[:300]!r}")
+    return len(statements)
