@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from kastoma.api import Blueprint, parser, set_message
 from kastoma.auth import current_user
-from kastoma.extensions import db
+from kastoma.extensions import commit_keeping_loaded_state
 from kastoma.orders import cart as carts
 from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent
 from kastoma.orders.schemas import (
@@ -36,18 +36,19 @@ def cart_token() -> str | None:
     return request.headers.get(TOKEN_HEADER, "").strip()[:128] or None
 
 
-def _current_cart(create: bool = False):
-    """The caller's cart (merging a presented guest cart after login), plus a new guest token."""
+def _current_cart(create: bool = False, for_update: bool = True):
+    """The caller's cart (merging a presented guest cart after login), plus a new guest token.
+    Locked for the request's writes unless `for_update` is off (reads)."""
     user, token = current_user(), cart_token()
     if user is not None and token:
         carts.merge_guest_cart(user, token)
     if create:
         return carts.get_or_create_cart(user, None if user else token)
-    return carts.find_cart(user, None if user else token), None
+    return carts.find_cart(user, None if user else token, for_update=for_update), None
 
 
 def _respond(cart, new_token: str | None = None, status: int = 200):
-    db.session.commit()
+    commit_keeping_loaded_state()  # the view reads the cart just written: no reload needed
     headers = dict(NO_STORE)
     if new_token:
         headers[TOKEN_HEADER] = new_token
@@ -62,7 +63,7 @@ class CartDetail(MethodView):
     @blp.response(200, CartSchema)
     def get(self, query):
         """The cart with live prices, stock and the totals checkout would charge"""
-        cart, _ = _current_cart()
+        cart, _ = _current_cart(for_update=False)
         return _respond(cart)
 
 

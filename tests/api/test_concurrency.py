@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from kastoma.extensions import db
 from kastoma.orders import catalogue
-from kastoma.orders.models import Coupon, Order, OrderItem
+from kastoma.orders.models import CartItem, Coupon, Order, OrderItem
 from kastoma.products.models import Product, StockMovement
 from tests.fixtures.orders import ADDRESS
 from tests.live import in_parallel, live_server
@@ -135,3 +135,26 @@ def test_overlapping_carts_in_opposite_orders_never_deadlock(app, shoppers, make
             assert Counter(r.status for r in results) == {201: 30}, [r.body for r in results if r.status != 201][:2]
     for product in products:
         assert sold(product) == (90, 90, 910)
+
+
+def test_parallel_adds_to_one_cart_make_one_line_with_every_unit(app, customer, auth_headers, make_product):
+    """Two tabs adding the same product at once: one line, nothing lost (the cart row is locked)."""
+    product = make_product(stock=100)
+    headers = auth_headers(customer)
+    assert in_parallel_adds(app, headers, product, 1)[0].status == 200  # the cart exists
+    results = in_parallel_adds(app, headers, product, 12)
+    assert Counter(r.status for r in results) == {200: 12}
+    db.session.expire_all()
+    lines = db.session.execute(select(CartItem.quantity).where(CartItem.product_id == product.id)).scalars().all()
+    assert lines == [13]
+
+
+def in_parallel_adds(app, headers, product, n):
+    call = {
+        "method": "POST",
+        "path": "/api/v1/cart/add_item/",
+        "headers": headers,
+        "body": {"product_id": str(product.id)},
+    }
+    with live_server(app) as base:
+        return in_parallel(base, [call] * n)
