@@ -27,6 +27,15 @@ def cache_get(key: str) -> Any:
         return None
 
 
+def cache_get_many(*keys: str) -> list[Any]:
+    """Several keys in one round trip (Redis MGET)."""
+    try:
+        return list(cache.get_many(*keys))
+    except _CACHE_ERRORS as exc:
+        log.warning("cache get failed: %s", type(exc).__name__)
+        return [None] * len(keys)
+
+
 def cache_set(key: str, value: Any, timeout: int | None = None) -> None:
     try:
         cache.set(key, value, timeout=timeout)

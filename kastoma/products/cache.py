@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kastoma.auth import require_user
-from kastoma.caching import cache_get, cache_incr, cache_set
+from kastoma.caching import cache_get, cache_get_many, cache_incr, cache_set
 from kastoma.products.models import CATALOGUE_MODELS
 from kastoma.users.models import Role
 
@@ -123,7 +123,22 @@ def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
 def _response_key() -> str:
     # The whole URL: bodies embed absolute pagination links built from the host and every arg.
     args = sorted(request.args.items(multi=True))
-    return versioned_key("response", f"{request.base_url}?{urlencode(args)}")
+    return f"catalogue:response:{digest(f'{request.base_url}?{urlencode(args)}')}"
+
+
+def _cached_response(key: str) -> tuple[int, bytes, str] | None:
+    """The stored (version, body, ETag) of this URL if it was built under the current version.
+    The version and the entry come back in one round trip."""
+    memo = request_memo()
+    if "version" in memo:
+        entry = cache_get(key)
+    else:
+        version, entry = cache_get_many(VERSION_KEY, key)
+        if version is not None:
+            memo["version"] = int(version)
+    if entry is not None and entry[0] == catalogue_version():
+        return entry
+    return None
 
 
 def catalogue_read(view: Callable) -> Callable:
@@ -138,9 +153,11 @@ def catalogue_read(view: Callable) -> Callable:
         memo = request_memo()
         memo["public"] = True
         key = _response_key()
-        body = cache_get(key)
-        if body is not None:
-            return current_app.response_class(body, status=200, mimetype="application/json")
+        entry = _cached_response(key)
+        if entry is not None:
+            response = current_app.response_class(entry[1], status=200, mimetype="application/json")
+            response.set_etag(entry[2])
+            return response
         memo["cache_key"] = key
         return view(self, query, *args, **kwargs)
 
@@ -148,15 +165,17 @@ def catalogue_read(view: Callable) -> Callable:
 
 
 def finish_catalogue_response(response: Response) -> Response:
-    """after_request of the catalogue blueprints: store public bodies, set Cache-Control and
-    ETag, and answer a matching If-None-Match with 304."""
+    """after_request of the catalogue blueprints: store public bodies (with their ETag, under the
+    version they were built from), set Cache-Control and ETag, and answer a matching
+    If-None-Match with 304."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.is_streamed:
         return response
+    response.add_etag()  # kept when the body came from the cache with its ETag
     memo = request_memo()
     if memo.get("public"):
         key = memo.pop("cache_key", None)
         if key is not None:
-            cache_set(key, response.get_data())
+            cache_set(key, (catalogue_version(), response.get_data(), response.get_etag()[0]))
         max_age = current_app.config.get("CATALOGUE_MAX_AGE", DEFAULT_MAX_AGE)
         # Same body for everyone, but a shared cache must not keep what an authenticated
         # request received.
@@ -166,7 +185,6 @@ def finish_catalogue_response(response: Response) -> Response:
         response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Authorization")
     response.vary.add("Origin")  # the CORS headers differ per Origin
-    response.add_etag()
     return response.make_conditional(request)
 
 

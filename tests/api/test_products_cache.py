@@ -116,7 +116,7 @@ def test_a_cache_outage_degrades_to_a_miss(client, staff_headers, make_product, 
     def broken(*args, **kwargs):
         raise error
 
-    for method in ("get", "set", "inc", "delete", "delete_many", "add"):
+    for method in ("get", "get_many", "set", "inc", "delete", "delete_many", "add"):
         monkeypatch.setattr(cache.cache, method, broken)
     assert client.get(PRODUCTS).status_code == 200
     created = client.patch(f"{PRODUCTS}kettle/", headers=staff_headers, json={"name": "Renamed"})
