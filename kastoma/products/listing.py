@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from flask import request
 from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from kastoma.api import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
@@ -219,7 +219,10 @@ def list_products(
     stmt: Select = select(Product)
     if rank is not None:
         stmt = stmt.add_columns(rank.label("rank"))
-    stmt = stmt.where(*conditions).options(selectinload(Product.primary_image))
+    # A card needs neither the long text nor the attributes: leave them in the database.
+    stmt = stmt.where(*conditions).options(
+        selectinload(Product.primary_image), defer(Product.description), defer(Product.attributes)
+    )
     stmt = stmt.order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
 
     cursor = query.get("cursor")
