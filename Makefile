@@ -6,13 +6,15 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test fuzz bench lint format migrate seed serve clean help
+.PHONY: run test fuzz faults multi bench lint format migrate seed serve clean help
 
 help:
 	@echo "make run    - create .venv, install, migrate + seed the SQLite DB, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - create .venv, install dev requirements, run the tests with coverage"
 	@echo "make lint   - ruff check + format check"
 	@echo "make fuzz   - the nightly contract fuzzing profile (schemathesis, FUZZ_EXAMPLES=100 per operation)"
+	@echo "make faults - fault tolerance against real gunicorn (database/Redis outages, killed workers; needs TEST_DATABASE_URL, REDIS_URL)"
+	@echo "make multi  - two gunicorn instances on one PostgreSQL + Redis (needs TEST_DATABASE_URL, REDIS_URL)"
 	@echo "make bench  - benchmark suite (100k products in PostgreSQL, wrk, ratios to a ceiling app); docs/PERFORMANCE.md"
 
 $(BIN)/python:
@@ -47,6 +49,12 @@ test: $(VENV)/.installed-dev
 
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -q tests/contract $(PYTEST_ARGS)
+
+faults: $(VENV)/.installed-dev
+	$(BIN)/pytest -q -p no:cacheprovider -m faults tests/faults $(PYTEST_ARGS)
+
+multi: $(VENV)/.installed-dev
+	$(BIN)/pytest -q -p no:cacheprovider -m multi tests/multi $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

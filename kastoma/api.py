@@ -129,6 +129,11 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"example": "not_found"})
 
 
+def success_body(data: Any, message: str | None = None) -> dict[str, Any]:
+    """The envelope of a successful response around already-serialised `data`."""
+    return {"success": True, "data": data, "message": message, "errors": None}
+
+
 @cache
 def envelope_schema(schema_cls: type[ma.Schema] | None, many: bool) -> type[ma.Schema]:
     """One envelope schema class per (schema, many), so OpenAPI component names are stable."""
@@ -262,7 +267,7 @@ class Blueprint(flask_smorest.Blueprint):
     def _prepare_response_content(self, data):
         if not self.envelope:
             return data
-        body = {"success": True, "data": data, "message": g.pop("api_message", None), "errors": None}
+        body = success_body(data, g.pop("api_message", None))
         pagination = g.pop("api_pagination", None)
         if pagination is not None:
             body["pagination"] = pagination

@@ -55,6 +55,8 @@ def init_extensions(app: Flask) -> None:
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
         config.setdefault("CACHE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
         config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+        # The same short timeouts as the cache: a stalled Redis must not hold logins for 5 s.
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")

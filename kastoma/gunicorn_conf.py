@@ -17,6 +17,9 @@ accesslog = None  # the app writes one JSON line per request itself
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's runtime control socket sits at one path per user: two instances on one host
+# (tests/multi, blue-green deploys) would take it from each other. Kastoma does not use it.
+control_socket_disable = True
 
 
 def on_starting(server: object) -> None:

@@ -29,6 +29,7 @@ KEY_LIFETIME = timedelta(hours=24)
 # A claim this old without a response belongs to a request that died; a retry may take over.
 STALE_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
+CLAIM = "kastoma.idempotency_claim"  # request.environ key: the claim of the request being served
 IDEMPOTENCY_HEADER_DOC = {
     "in": "header",
     "name": HEADER,
@@ -104,6 +105,7 @@ def idempotent(scope: str) -> Callable:
             claim_id = _claim(user.id, scope, key, _fingerprint())
             if isinstance(claim_id, Response):
                 return claim_id
+            request.environ[CLAIM] = claim_id
             try:
                 response = current_app.make_response(current_app.ensure_sync(func)(*args, **kwargs))
             except Exception:
@@ -124,6 +126,20 @@ def idempotent(scope: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def record_answer(status: int, body: Callable[[], Any]) -> None:
+    """Store the answer of the claimed request in the view's own transaction (call it before
+    the commit): a worker dying between that commit and its response cannot leave the key
+    unanswered, so a retry replays the answer instead of running the work twice. `body()` builds
+    the JSON body; it is only called when the request holds a claim."""
+    claim_id = request.environ.get(CLAIM)
+    if claim_id is not None:
+        db.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == claim_id)
+            .values(response_status=status, response_body=current_app.json.dumps(body()))
+        )
 
 
 def _release(claim_id: Any) -> None:

@@ -6,13 +6,13 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage
+from kastoma.api import Blueprint, SelectPage, success_body
 from kastoma.auth import current_user
 from kastoma.extensions import db
 from kastoma.orders import cart as carts
 from kastoma.orders import lifecycle
 from kastoma.orders.checkout import place_order
-from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent
+from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent, record_answer
 from kastoma.orders.queries import get_order, list_orders
 from kastoma.orders.schemas import (
     CancelSchema,
@@ -60,6 +60,8 @@ def place(data: dict):
     cart = None if data.get("items") else carts.find_cart(user, None)
     order = place_order(user, data, cart)
     lifecycle.queue_order_email(order, "placed")
+    db.session.flush()
+    record_answer(201, lambda: success_body(OrderSchema().dump(order)))
     lifecycle.commit_and_notify()
     return order, 201, PRIVATE
 

@@ -53,6 +53,7 @@ def catalogue_version() -> int:
     """The current version (read once per request)."""
     memo = request_memo()
     if "version" not in memo:
+        _retry_lost_bump()
         version = cache_get(VERSION_KEY)
         if version is None:
             version = time.time_ns()
@@ -61,9 +62,22 @@ def catalogue_version() -> int:
     return memo["version"]
 
 
+# A bump that failed (Redis down during a catalogue write): retried by this process before its
+# next cache read, so entries built before the write do not come back when Redis does. Other
+# processes may serve them until this one reads again or they expire (CACHE_DEFAULT_TIMEOUT).
+_lost_bump = False
+
+
+def _retry_lost_bump() -> None:
+    if _lost_bump:
+        bump_catalogue_version()
+
+
 def bump_catalogue_version() -> None:
-    """Invalidate every cached catalogue read. A cache outage here leaves entries that expire."""
+    """Invalidate every cached catalogue read."""
+    global _lost_bump
     version = cache_incr(VERSION_KEY)
+    _lost_bump = version is None
     if version is not None and version < FRESH_VERSION_FLOOR:
         # The key had been evicted and INCR restarted it from 1: jump past any older version.
         cache_set(VERSION_KEY, time.time_ns(), timeout=0)
@@ -133,6 +147,7 @@ def _cached_response(key: str) -> tuple[int, bytes, str] | None:
     if "version" in memo:
         entry = cache_get(key)
     else:
+        _retry_lost_bump()
         version, entry = cache_get_many(VERSION_KEY, key)
         if version is not None:
             memo["version"] = int(version)

@@ -11,43 +11,12 @@ from sqlalchemy import func, select, update
 
 from kastoma.extensions import db
 from kastoma.orders import catalogue
-from kastoma.orders.models import CartItem, Coupon, Order, OrderItem
+from kastoma.orders.models import CartItem, Coupon, Order
 from kastoma.products.models import Product, StockMovement
-from tests.fixtures.orders import ADDRESS
+from tests.fixtures.orders import assert_no_oversell, checkout_call, sold
 from tests.live import in_parallel, live_server
 
 pytestmark = [pytest.mark.committing, pytest.mark.usefixtures("postgres_only")]
-
-ORDERS = "/api/v1/orders/"
-
-
-def checkout_call(headers, lines, **body):
-    items = [{"product_id": str(p.id), "quantity": q} for p, q in lines]
-    return {
-        "method": "POST",
-        "path": ORDERS,
-        "headers": headers,
-        "body": {"items": items, "shipping_address": ADDRESS, "payment_method": "credit_card", **body},
-    }
-
-
-@pytest.fixture
-def shoppers(make_user, auth_headers):
-    """Fifty customers with valid tokens."""
-    return [auth_headers(make_user()) for _ in range(50)]
-
-
-def sold(product) -> tuple[int, int, int]:
-    """(orders containing the product, units sold, current stock) straight from the database."""
-    db.session.expire_all()
-    orders = db.session.scalar(
-        select(func.count(func.distinct(OrderItem.order_id))).where(OrderItem.product_id == product.id)
-    )
-    units = db.session.scalar(
-        select(func.coalesce(func.sum(OrderItem.quantity), 0)).where(OrderItem.product_id == product.id)
-    )
-    stock = db.session.scalar(select(Product.stock).where(Product.id == product.id))
-    return orders, units, stock
 
 
 def oversell_round(app, shoppers, make_product) -> tuple[Counter, tuple[int, int, int]]:
@@ -55,12 +24,6 @@ def oversell_round(app, shoppers, make_product) -> tuple[Counter, tuple[int, int
     with live_server(app) as base:
         results = in_parallel(base, [checkout_call(h, [(product, 1)]) for h in shoppers])
     return Counter(r.status for r in results), sold(product)
-
-
-def assert_no_oversell(statuses: Counter, outcome: tuple[int, int, int]) -> None:
-    orders, units, stock = outcome
-    assert statuses == {201: 10, 409: 40}, statuses
-    assert (orders, units, stock) == (10, 10, 0)
 
 
 def test_fifty_parallel_checkouts_for_the_last_ten_units(app, shoppers, make_product):
