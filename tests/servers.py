@@ -88,9 +88,6 @@ def server_environment(
         "GUNICORN_GRACEFUL_TIMEOUT": "10",
         "DB_POOL_SIZE": "3",
         "DB_MAX_OVERFLOW": "2",
-        # gunicorn 27 otherwise binds one control socket per user (~/.gunicorn/gunicorn.ctl),
-        # which parallel instances, ours or anyone's on this machine, would take from each other.
-        "GUNICORN_CMD_ARGS": "--no-control-socket",
     }
     env.update({name: str(value) for name, value in settings.items()})
     return env
