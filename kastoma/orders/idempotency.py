@@ -30,6 +30,7 @@ KEY_LIFETIME = timedelta(hours=24)
 STALE_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 CLAIM = "kastoma.idempotency_claim"  # request.environ key: the claim of the request being served
+ANSWERED = "kastoma.idempotency_answered"  # request.environ key: the view stored the answer itself
 IDEMPOTENCY_HEADER_DOC = {
     "in": "header",
     "name": HEADER,
@@ -114,7 +115,7 @@ def idempotent(scope: str) -> Callable:
                 raise
             if response.status_code >= 500 or response.status_code in (409, 429):
                 _release(claim_id)  # transient: let the client retry with the same key
-            else:
+            elif not request.environ.get(ANSWERED):
                 db.session.execute(
                     update(IdempotencyKey)
                     .where(IdempotencyKey.id == claim_id)
@@ -138,8 +139,10 @@ def record_answer(status: int, body: Callable[[], Any]) -> None:
         db.session.execute(
             update(IdempotencyKey)
             .where(IdempotencyKey.id == claim_id)
-            .values(response_status=status, response_body=current_app.json.dumps(body()))
+            # Serialised as the response itself is, so a replay is byte-identical.
+            .values(response_status=status, response_body=current_app.json.response(body()).get_data(as_text=True))
         )
+        request.environ[ANSWERED] = True
 
 
 def _release(claim_id: Any) -> None:
