@@ -28,7 +28,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _load(stmt, for_update: bool) -> Cart | None:
+def _load(stmt, *, for_update: bool) -> Cart | None:
     if for_update:
         # Writers of one cart take turns (two tabs adding at once): PostgreSQL locks the cart
         # row until the commit, so each reads the lines the other wrote.
@@ -38,9 +38,9 @@ def _load(stmt, for_update: bool) -> Cart | None:
 
 def find_cart(user: User | None, guest_token: str | None, *, for_update: bool = False) -> Cart | None:
     if user is not None:
-        return _load(select(Cart).where(Cart.user_id == user.id), for_update)
+        return _load(select(Cart).where(Cart.user_id == user.id), for_update=for_update)
     if guest_token:
-        return _load(select(Cart).where(Cart.token_hash == hash_token(guest_token)), for_update)
+        return _load(select(Cart).where(Cart.token_hash == hash_token(guest_token)), for_update=for_update)
     return None
 
 
@@ -63,7 +63,8 @@ def get_or_create_cart(user: User | None, guest_token: str | None) -> tuple[Cart
 
 def merge_guest_cart(user: User, guest_token: str) -> Cart | None:
     """Fold a guest cart into the user's cart (quantities summed, capped by stock), then retire it."""
-    guest = _load(select(Cart).where(Cart.token_hash == hash_token(guest_token), Cart.user_id.is_(None)), True)
+    unclaimed = select(Cart).where(Cart.token_hash == hash_token(guest_token), Cart.user_id.is_(None))
+    guest = _load(unclaimed, for_update=True)
     if guest is None:
         return None
     cart, _ = get_or_create_cart(user, None)

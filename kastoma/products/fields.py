@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, time
 from typing import Any
 
@@ -80,7 +79,7 @@ class DateOrDateTime(ma.fields.Field):
 
 def _check_attribute_value(value: Any) -> bool:
     if isinstance(value, str):
-        return len(value) <= 200 and not any(unicodedata.category(ch) == "Cc" for ch in value)
+        return len(value) <= 200 and no_control_characters.regex.match(value) is not None
     return isinstance(value, bool | int | float)
 
 
