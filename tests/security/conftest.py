@@ -185,6 +185,17 @@ def fill(template: Any, values: dict[str, str]) -> Any:
     return template
 
 
+def put(template: Any, marker: str, value: Any) -> Any:
+    """Replace every value equal to `marker` in a JSON template (recursively) by `value`, whatever its type."""
+    if template == marker:
+        return value
+    if isinstance(template, dict):
+        return {key: put(item, marker, value) for key, item in template.items()}
+    if isinstance(template, list):
+        return [put(item, marker, value) for item in template]
+    return template
+
+
 @pytest.fixture
 def world(client, make_user, auth_headers, make_product, make_review, place_order) -> World:
     product = make_product("Matrix Kettle", price="30.00", stock=100)

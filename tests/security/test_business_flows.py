@@ -21,7 +21,7 @@ from kastoma.orders.models import Coupon, CouponUsage, Order, Payment
 from kastoma.products.models import Product
 from tests.fixtures.orders import ADDRESS
 from tests.live import in_parallel, live_server
-from tests.security.conftest import API, assert_none, db_state, envelope_problems, fill, ok, send
+from tests.security.conftest import API, assert_none, db_state, envelope_problems, fill, ok, put, send
 
 
 def orders_of(user) -> int:
@@ -155,23 +155,13 @@ QUANTITY_ROUTES = [
 ]
 
 
-def with_quantity(body, quantity):
-    if body == "{q}":
-        return quantity
-    if isinstance(body, dict):
-        return {k: with_quantity(v, quantity) for k, v in body.items()}
-    if isinstance(body, list):
-        return [with_quantity(v, quantity) for v in body]
-    return body
-
-
 def test_impossible_quantities_are_refused_and_change_nothing(client, world):
     ids = world.ids_of(world.a)
     before = db_state()
     failures = []
     for method, url, body, values in QUANTITY_ROUTES:
         for quantity in values:
-            payload = fill(with_quantity(body, quantity), ids)
+            payload = fill(put(body, "{q}", quantity), ids)
             r = send(client, method, fill(url, ids), headers=world.a.headers, json=payload)
             if r.status_code != 400 or envelope_problems(r):
                 failures.append((url, quantity, r.status_code))
