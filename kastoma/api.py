@@ -256,6 +256,11 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self.envelope = envelope
 
+    def arguments(self, schema, *args: Any, **kwargs: Any):
+        """Schema classes are instantiated here, once: webargs would build a new instance (deep-
+        copying every field) on every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def _make_doc_response_schema(self, schema):
         # Error responses are already in their own envelope (ErrorSchema): never wrap them twice.
         if not self.envelope or isinstance(schema, (str, dict, ErrorSchema)):

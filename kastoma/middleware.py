@@ -6,8 +6,10 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kastoma.extensions import cors
@@ -32,8 +34,19 @@ def init_http(app: Flask) -> None:
         n = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     _init_cors(app)
+    app.session_interface = LazyCookieSessionInterface()
     app.before_request(_start_request)
     app.after_request(_finish_request)
+
+
+class LazyCookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions (the back office's), minus the signing serializer Flask
+    builds on every request: a request without the cookie (every API call) starts empty."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _init_cors(app: Flask) -> None:
@@ -71,32 +84,40 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id") or str(uuid.uuid4())
     response.headers[REQUEST_ID_HEADER] = request_id
     _set_security_headers(response)
-    started = g.get("request_started")
-    access_log.info(
-        "%s %s %s",
-        request.method,
-        request.path,
-        response.status_code,
-        extra={
-            "request_id": request_id,
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-            "user_id": g.get("current_user_id"),
-            "remote_addr": request.remote_addr,
-        },
-    )
+    if access_log.isEnabledFor(logging.INFO):
+        started = g.get("request_started")
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+                "user_id": g.get("current_user_id"),
+                "remote_addr": request.remote_addr,
+            },
+        )
     return response
 
 
 def _set_security_headers(response: Response) -> None:
+    """The headers every response carries, unless the view set its own (e.g. the docs' CSP)."""
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}
     is_html = response.mimetype == "text/html"
-    headers.setdefault("Content-Security-Policy", HTML_CSP if is_html else API_CSP)
+    wanted = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Content-Security-Policy", HTML_CSP if is_html else API_CSP),
+    ]
     if current_app.config["PREFERRED_URL_SCHEME"] == "https":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)

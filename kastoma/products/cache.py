@@ -136,8 +136,9 @@ def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
 
 def _response_key() -> str:
     # The whole URL: bodies embed absolute pagination links built from the host and every arg.
-    args = sorted(request.args.items(multi=True))
-    return f"catalogue:response:{digest(f'{request.base_url}?{urlencode(args)}')}"
+    args = urlencode(sorted(request.args.items(multi=True)))
+    url = f"{request.scheme}://{request.host}{request.root_path}{request.path}?{args}"
+    return f"catalogue:response:{hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()}"
 
 
 def _cached_response(key: str) -> tuple[int, bytes, str] | None:
@@ -156,24 +157,34 @@ def _cached_response(key: str) -> tuple[int, bytes, str] | None:
     return None
 
 
+def answer_from_cache() -> Response | None:
+    """before_request of the catalogue blueprints: a GET whose URL has a public body stored under
+    the current version is answered with it, before routing arguments are parsed (they were valid
+    when it was stored: only public 200s are). Tokens play no part in a public read."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    memo = request_memo()
+    memo["response_key"] = key = _response_key()
+    entry = _cached_response(key)
+    if entry is None:
+        return None
+    memo["public"] = memo["from_cache"] = True
+    response = current_app.response_class(entry[1], status=200, mimetype="application/json")
+    response.set_etag(entry[2])
+    return response
+
+
 def catalogue_read(view: Callable) -> Callable:
-    """Serve a public catalogue GET from the cache; `include_inactive=true` requires staff and
-    bypasses it. The decorated view takes the parsed query dict as its first argument."""
+    """Mark a catalogue GET public: its body is the same for everyone and is cached (a stored one
+    is answered by `answer_from_cache`). `include_inactive=true` requires staff and is not cached.
+    The decorated view takes the parsed query dict as its first argument."""
 
     @wraps(view)
     def wrapper(self: Any, query: dict, *args: Any, **kwargs: Any) -> Any:
         if query.get("include_inactive"):
             require_user(Role.STAFF)(lambda: None)()
-            return view(self, query, *args, **kwargs)
-        memo = request_memo()
-        memo["public"] = True
-        key = _response_key()
-        entry = _cached_response(key)
-        if entry is not None:
-            response = current_app.response_class(entry[1], status=200, mimetype="application/json")
-            response.set_etag(entry[2])
-            return response
-        memo["cache_key"] = key
+        else:
+            request_memo()["public"] = True
         return view(self, query, *args, **kwargs)
 
     return wrapper
@@ -188,9 +199,8 @@ def finish_catalogue_response(response: Response) -> Response:
     response.add_etag()  # kept when the body came from the cache with its ETag
     memo = request_memo()
     if memo.get("public"):
-        key = memo.pop("cache_key", None)
-        if key is not None:
-            cache_set(key, (catalogue_version(), response.get_data(), response.get_etag()[0]))
+        if not memo.get("from_cache"):
+            cache_set(memo["response_key"], (catalogue_version(), response.get_data(), response.get_etag()[0]))
         max_age = current_app.config.get("CATALOGUE_MAX_AGE", DEFAULT_MAX_AGE)
         # Same body for everyone, but a shared cache must not keep what an authenticated
         # request received.
@@ -198,10 +208,12 @@ def finish_catalogue_response(response: Response) -> Response:
         response.headers["Cache-Control"] = f"{scope}, max-age={max_age}"
     else:
         response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("Authorization")
-    response.vary.add("Origin")  # the CORS headers differ per Origin
-    return response.make_conditional(request)
+    response.vary.update(("Authorization", "Origin"))  # the CORS headers differ per Origin
+    if "HTTP_IF_NONE_MATCH" in request.environ or "HTTP_IF_MODIFIED_SINCE" in request.environ:
+        return response.make_conditional(request)
+    return response
 
 
 def install_http_caching(blueprint: Any) -> None:
+    blueprint.before_request(answer_from_cache)
     blueprint.after_request(finish_catalogue_response)

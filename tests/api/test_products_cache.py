@@ -108,6 +108,27 @@ def test_cache_control_tells_private_from_public(client, staff_headers, customer
     assert staff_only.headers["Cache-Control"] == "private, no-store"
 
 
+def test_only_public_answers_are_served_from_the_cache(client, staff_headers, make_product, queries):
+    """Cached bodies are answered before arguments are parsed: only public 200s may be stored."""
+    make_product("Kettle")
+    make_product("Old kettle", is_active=False)
+    staff_url = f"{PRODUCTS}?include_inactive=true"
+    assert len(client.get(staff_url, headers=staff_headers).get_json()["data"]) == 2
+    anonymous = client.get(staff_url)
+    assert anonymous.status_code == 401 and anonymous.get_json()["code"] == "token_missing"
+
+    for _ in range(2):  # the first 400 was not stored: the second is parsed again
+        invalid = client.get(f"{PRODUCTS}?page_size=1000")
+        assert invalid.status_code == 400 and "page_size" in invalid.get_json()["errors"]
+
+    client.get(PRODUCTS)
+    queries.clear()
+    hit = client.get(PRODUCTS)
+    assert queries == [] and hit.headers["Cache-Control"] == "public, max-age=60"
+    assert [p["name"] for p in hit.get_json()["data"]] == ["Kettle"]
+    assert hit.headers["X-Content-Type-Options"] == "nosniff" and hit.headers["X-Request-ID"]
+
+
 @pytest.mark.parametrize("error", [redis.exceptions.ConnectionError("down"), OSError("unreachable")])
 def test_a_cache_outage_degrades_to_a_miss(client, staff_headers, make_product, monkeypatch, error):
     make_product("Kettle")
