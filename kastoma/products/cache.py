@@ -121,13 +121,25 @@ def versioned_key(kind: str, parts: Any = None) -> str:
     return f"catalogue:{catalogue_version()}:{kind}:{digest(parts)}"
 
 
+# A value stored under a version never changes (a write moves to a new version), so each process
+# also keeps the values it used last: no Redis round trip for them, and exactly as fresh.
+LOCAL_ENTRIES = 512
+_local: dict[str, Any] = {}
+
+
 def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
-    """`compute()`, cached under the current version (a cache outage just computes it)."""
+    """`compute()`, cached under the current version (a cache outage just computes it).
+    The value is shared: callers must not change it."""
     key = versioned_key(kind, parts)
+    if key in _local:
+        return _local[key]
     value = cache_get(key)
     if value is None:
         value = compute()
         cache_set(key, value)
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()  # mostly entries of older versions
+    _local[key] = value
     return value
 
 

@@ -1,7 +1,7 @@
 """Product listings: filters, orderings, page and keyset (cursor) pagination, cached counts.
 
 A page costs a constant number of queries: the count (cached per filter key and catalogue
-version), the page itself (category joined) and one for the primary images. Cursors are opaque
+version) and the page itself, as card rows (kastoma/products/cards.py). Cursors are opaque
 base64 JSON of the ordering and the last row's sort key, so deep pages stay cheap and stable
 under inserts.
 """
@@ -21,13 +21,14 @@ from urllib.parse import urlencode
 
 from flask import request
 from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, tuple_
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import selectinload
 
 from kastoma.api import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached
+from kastoma.products.cards import card_select, cards
 from kastoma.products.categories import filter_category_id, subtree_filter_ids
 from kastoma.products.models import Product, ProductVariant
 from kastoma.products.search import match_products
@@ -46,7 +47,7 @@ PAGING_ARGS = {"page", "page_size", "cursor", "ordering"}
 
 @dataclass
 class Listing:
-    items: list[Product]
+    items: list[dict[str, Any]]  # product cards
     pagination: dict[str, Any]
 
 
@@ -216,14 +217,8 @@ def list_products(
     page_size = query.get("page_size", 20)
     count = _count(scope, {**query, "include_inactive": include_inactive}, conditions)
 
-    stmt: Select = select(Product)
-    if rank is not None:
-        stmt = stmt.add_columns(rank.label("rank"))
-    # A card needs neither the long text nor the attributes: leave them in the database.
-    stmt = stmt.where(*conditions).options(
-        selectinload(Product.primary_image), defer(Product.description), defer(Product.attributes)
-    )
-    stmt = stmt.order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
+    stmt = card_select(*([rank.label("rank")] if rank is not None else []))
+    stmt = stmt.where(*conditions).order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
 
     cursor = query.get("cursor")
     if cursor:
@@ -239,9 +234,7 @@ def list_products(
     next_cursor = None
     if has_more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor(
-            ordering, [last.rank if k.name == RELEVANCE else getattr(last[0], k.name) for k in keys]
-        )
+        next_cursor = encode_cursor(ordering, [getattr(last, "rank" if k.name == RELEVANCE else k.name) for k in keys])
     if cursor:
         pagination = {
             "count": count,
@@ -254,10 +247,10 @@ def list_products(
     else:
         pagination = pagination_metadata(query.get("page", 1), page_size, count)
     pagination["next_cursor"] = next_cursor
-    return Listing(items=[row[0] for row in rows], pagination=pagination)
+    return Listing(items=cards(rows), pagination=pagination)
 
 
-def page_items(listing: Listing) -> list[Product]:
+def page_items(listing: Listing) -> list[dict[str, Any]]:
     """Hand the listing's pagination to the response envelope and return the page's items."""
     set_pagination(listing.pagination)
     return listing.items

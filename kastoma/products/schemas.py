@@ -9,6 +9,7 @@ from marshmallow import validate
 
 from kastoma.fields import Money, http_url
 from kastoma.media import media_url
+from kastoma.products.cards import card_of
 from kastoma.products.fields import Measure, attributes_field, sku_field, slug_field, text
 from kastoma.products.models import MANUAL_STOCK_REASONS, Product, StockReason
 from kastoma.schemas import StrictSchema
@@ -25,12 +26,18 @@ class CategoryRefSchema(ma.Schema):
     slug = ma.fields.String()
 
 
-def _rating(product: Product) -> dict[str, Any]:
-    return {"average": float(product.rating_average), "count": product.review_count}
+class PriceRangeSchema(ma.Schema):
+    min = Money()
+    max = Money()
 
 
-def _price_range(product: Product) -> dict[str, str]:
-    return {"min": f"{product.price_min:.2f}", "max": f"{product.price_max:.2f}"}
+class RatingSchema(ma.Schema):
+    average = ma.fields.Float()
+    count = ma.fields.Integer()
+
+
+class RatingDistributionSchema(RatingSchema):
+    distribution = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
 
 
 # --- Images -------------------------------------------------------------------------------------
@@ -97,7 +104,10 @@ class VariantCreateSchema(VariantSchema):
 
 
 class ProductListSchema(ma.Schema):
-    """A product as listed: enough for a product card, no per-row queries."""
+    """A product as listed: enough for a product card, no per-row queries.
+
+    The fields document the card; kastoma.products.cards builds it (the most served shape: plain
+    code there, not field-by-field dumping). Views may hand over built cards or Products."""
 
     id = ma.fields.UUID()
     name = ma.fields.String()
@@ -105,19 +115,29 @@ class ProductListSchema(ma.Schema):
     sku = ma.fields.String()
     price = Money()
     compare_at_price = Money(allow_none=True)
-    price_range = ma.fields.Function(_price_range, metadata={"description": "Lowest and highest active price."})
-    stock = ma.fields.Integer(attribute="stock_total", metadata={"description": "Total, variants included."})
+    price_range = ma.fields.Nested(PriceRangeSchema, metadata={"description": "Lowest and highest active price."})
+    stock = ma.fields.Integer(metadata={"description": "Total, variants included."})
     in_stock = ma.fields.Boolean()
     has_variants = ma.fields.Boolean()
     is_featured = ma.fields.Boolean()
     is_active = ma.fields.Boolean()
     category = ma.fields.Nested(CategoryRefSchema)
-    image_url = ma.fields.Function(lambda p: media_url(p.primary_image.image) if p.primary_image else None)
-    rating = ma.fields.Function(_rating)
+    image_url = ma.fields.String(allow_none=True)
+    rating = ma.fields.Nested(RatingSchema)
     created_at = ma.fields.DateTime()
 
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [self.dump_one(item) for item in obj]
+        return self.dump_one(obj)
 
-class ProductDetailSchema(ProductListSchema):
+    def dump_one(self, item: dict | Product) -> dict[str, Any]:
+        return item if isinstance(item, dict) else card_of(item)
+
+
+class _DetailFieldsSchema(ma.Schema):
+    """What a product's page shows beyond its card."""
+
     description = ma.fields.String()
     attributes = ma.fields.Dict()
     low_stock_threshold = ma.fields.Integer()
@@ -128,16 +148,37 @@ class ProductDetailSchema(ProductListSchema):
     variants = ma.fields.List(ma.fields.Nested(VariantSchema), attribute="visible_variants")
     images = ma.fields.List(ma.fields.Nested(ImageSchema))
     rating = ma.fields.Function(
-        lambda p: {**_rating(p), "distribution": p.rating_distribution},
+        lambda p: {"average": float(p.rating_average), "count": p.review_count, "distribution": p.rating_distribution},
         metadata={"description": "Approved reviews only; distribution maps each star to its count."},
     )
     related = ma.fields.List(ma.fields.Nested(ProductListSchema), attribute="related_products")
     updated_at = ma.fields.DateTime()
 
 
-class LowStockSchema(ProductListSchema):
+class ProductDetailSchema(_DetailFieldsSchema, ProductListSchema):
+    """A product's card and its page."""
+
+    rating = ma.fields.Nested(
+        RatingDistributionSchema,
+        metadata={"description": "Approved reviews only; distribution maps each star to its count."},
+    )
+
+    def dump_one(self, item: Product) -> dict[str, Any]:
+        return {**card_of(item), **_DETAIL_FIELDS.dump(item)}
+
+
+class _LowStockFieldsSchema(ma.Schema):
     low_stock_threshold = ma.fields.Integer()
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
+
+
+class LowStockSchema(_LowStockFieldsSchema, ProductListSchema):
+    def dump_one(self, item: Product) -> dict[str, Any]:
+        return {**card_of(item), **_LOW_STOCK_FIELDS.dump(item)}
+
+
+_DETAIL_FIELDS = _DetailFieldsSchema()
+_LOW_STOCK_FIELDS = _LowStockFieldsSchema()
 
 
 class ProductWriteSchema(StrictSchema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -75,6 +76,40 @@ def test_detail_by_id_or_slug(client, make_product, make_category, make_review, 
     # Only approved reviews count.
     assert data["rating"] == {"average": 4.5, "count": 2, "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}}
     assert [p["id"] for p in data["related"]] == [str(related.id)]
+
+
+def test_a_product_has_the_same_card_everywhere(client, staff, auth_headers, make_product, make_category, make_review):
+    """Lists build cards from rows, a product's page and low stock from loaded products."""
+    kitchen = make_category("Kitchen")
+    make_product("Kettle", price="20.00", stock=2, category=kitchen, images=["https://img.example/k.png"])
+    make_product(
+        "Mug",
+        price="4.50",
+        compare_at_price=Decimal("6.00"),
+        category=kitchen,
+        is_featured=True,
+        variants=[{"stock": 1}, {"price": "5.25", "stock": 0}],
+    )
+    make_review(make_product("Teapot", category=kitchen), staff, 4, "approved")
+    make_product("Spoon", category=kitchen, is_active=False)
+    staff_headers = auth_headers(staff)
+
+    listed = client.get(f"{PRODUCTS}?include_inactive=true", headers=staff_headers).get_json()["data"]
+    assert {card["name"] for card in listed} == {"Kettle", "Mug", "Teapot", "Spoon"}
+    low_stock = {p["id"]: p for p in client.get(f"{PRODUCTS}low_stock/", headers=staff_headers).get_json()["data"]}
+    for card in listed:
+        page = client.get(f"{PRODUCTS}{card['id']}/?include_inactive=true", headers=staff_headers).get_json()["data"]
+        page_card = {key: page[key] for key in card}
+        assert page_card | {"rating": card["rating"]} == card
+        assert {key: page["rating"][key] for key in card["rating"]} == card["rating"]
+        for related in page["related"]:
+            assert related == next(c for c in listed if c["id"] == related["id"])
+        if card["id"] in low_stock:
+            assert {key: low_stock[card["id"]][key] for key in card} == card
+    assert len(low_stock) >= 2 and len(page["related"]) >= 1
+    mug = next(card for card in listed if card["name"] == "Mug")
+    assert mug["compare_at_price"] == "6.00" and mug["price_range"] == {"min": "4.50", "max": "5.25"}
+    assert mug["is_featured"] is True and mug["image_url"] is None
 
 
 @pytest.mark.parametrize(
