@@ -14,12 +14,13 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from sqlalchemy import exists, select
 
 from kastoma.api import error_response
 from kastoma.errors import PermissionDenied
 from kastoma.extensions import db, jwt
-from kastoma.users.models import Role, User
-from kastoma.users.tokens import is_access_token_revoked, token_is_current
+from kastoma.users.models import RevokedToken, Role, User
+from kastoma.users.tokens import token_is_current
 
 
 def configure_jwt_keys(app: Flask) -> None:
@@ -74,15 +75,32 @@ def _claims_failed(header: dict, payload: dict):
 @jwt.token_in_blocklist_loader
 def _is_revoked(header: dict, payload: dict) -> bool:
     # Refresh tokens are checked (and reuse punished) by the refresh endpoint itself.
-    return payload.get("type") == "access" and is_access_token_revoked(payload["jti"])
+    if payload.get("type") != "access":
+        return False
+    # One statement answers both questions of every authenticated request: is the token revoked,
+    # and who is its user (kept for _load_user, which flask-jwt-extended calls next).
+    # A token whose user is gone is refused by _load_user.
+    revoked = exists().where(RevokedToken.jti == payload["jti"]).label("revoked")
+    row = db.session.execute(select(User, revoked).where(User.id == _subject(payload))).first()
+    g.kastoma_token_user = (payload["jti"], row[0] if row else None)
+    return bool(row and row[1])
+
+
+def _subject(payload: dict) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(payload["sub"])
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 @jwt.user_lookup_loader
 def _load_user(header: dict, payload: dict) -> User | None:
-    try:
-        user = db.session.get(User, uuid.UUID(payload["sub"]))
-    except (ValueError, TypeError):
-        return None
+    found = g.pop("kastoma_token_user", None)
+    if found is not None and found[0] == payload["jti"]:
+        user = found[1]
+    else:
+        user_id = _subject(payload)
+        user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not token_is_current(user, payload):
         return None
     g.current_user_id = str(user.id)

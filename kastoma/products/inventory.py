@@ -117,30 +117,36 @@ def _apply(
     changes: list[StockChange], reason: StockReason, reference: str, note: str, actor: User | None
 ) -> tuple[list[StockMovement], list[dict[str, Any]]]:
     """The changes as one guarded UPDATE per table (`stock + delta >= 0` for every row, so
-    concurrent sales never oversell), one UPDATE of the products' totals and one INSERT of
-    the movements. Returns the movements, or the short lines (and changes nothing counted)."""
+    concurrent sales never oversell; the products' totals move in the same statement), one
+    UPDATE of the totals of products whose variants alone changed, and one INSERT of the
+    movements. Returns the movements, or the short lines (the caller rolls back)."""
     for change in changes:
         _check(change.product, change.variant, change.delta, reason)
     targets = {(change.variant or change.product).id: change for change in changes}
     if len(targets) != len(changes):
         raise ValueError("change_stock_many takes at most one change per product or variant")
     db.session.flush()
+    products = {change.product.id: change.product for change in changes}
+    totals = _product_totals(changes, reason)
     levels: dict[Any, int] = {}
     short = []
     for model in (Product, ProductVariant):
         group = {key: c for key, c in targets.items() if (c.variant is not None) == (model is ProductVariant)}
         if not group:
             continue
-        delta = case({key: c.delta for key, c in group.items()}, value=model.id)
-        levels.update(
-            db.session.execute(
-                update(model)
-                .where(model.id.in_(group), model.stock + delta >= 0)
-                .values(stock=model.stock + delta)
-                .returning(model.id, model.stock)
-                .execution_options(synchronize_session=False)
-            ).all()
-        )
+        values = {"stock": model.stock + case({key: c.delta for key, c in group.items()}, value=model.id)}
+        if model is Product:
+            values.update(totals)
+        rows = db.session.execute(
+            update(model)
+            .where(model.id.in_(group), values["stock"] >= 0)
+            .values(**values)
+            .returning(*_returned(model))
+            .execution_options(synchronize_session=False)
+        ).all()
+        levels.update((row[0], row[1]) for row in rows)
+        if model is Product:
+            _keep_totals(products, rows)
         missing = [key for key in group if key not in levels]
         if missing:
             available = dict(db.session.execute(select(model.id, model.stock).where(model.id.in_(missing))).all())
@@ -151,7 +157,16 @@ def _apply(
         return [], short
     for key, change in targets.items():
         set_committed_value(change.variant or change.product, "stock", levels[key])
-    _update_product_totals(changes, reason)
+    variants_only = [key for key in products if key not in levels]
+    if variants_only:
+        rows = db.session.execute(
+            update(Product)
+            .where(Product.id.in_(variants_only))
+            .values(**totals)
+            .returning(*_returned(Product))
+            .execution_options(synchronize_session=False)
+        ).all()
+        _keep_totals(products, rows)
     movements = [
         StockMovement(
             product_id=change.product.id,
@@ -170,26 +185,28 @@ def _apply(
     return movements, []
 
 
-def _update_product_totals(changes: list[StockChange], reason: StockReason) -> None:
-    """stock_total follows product-level and active-variant stock; a sale or cancellation moves
-    order_count once per product."""
-    products = {change.product.id: change.product for change in changes}
-    total_delta = dict.fromkeys(products, 0)
+def _product_totals(changes: list[StockChange], reason: StockReason) -> dict[str, Any]:
+    """SET values of the products' totals: stock_total follows product-level and active-variant
+    stock; a sale or cancellation moves order_count once per product."""
+    total_delta = {change.product.id: 0 for change in changes}
     for change in changes:
         if change.variant is None or change.variant.is_active:
             total_delta[change.product.id] += change.delta
-    values: dict[str, Any] = {"stock_total": Product.stock_total + case(total_delta, value=Product.id)}
+    values: dict[str, Any] = {"stock_total": Product.stock_total + case(total_delta, value=Product.id, else_=0)}
     if reason is StockReason.SALE:
         values["order_count"] = Product.order_count + 1
     elif reason is StockReason.CANCELLATION:
         values["order_count"] = case((Product.order_count > 0, Product.order_count - 1), else_=0)
-    rows = db.session.execute(
-        update(Product)
-        .where(Product.id.in_(products))
-        .values(**values)
-        .returning(Product.id, Product.stock_total, Product.order_count)
-        .execution_options(synchronize_session=False)
-    ).all()
+    return values
+
+
+def _returned(model: type) -> tuple:
+    if model is Product:
+        return (Product.id, Product.stock, Product.stock_total, Product.order_count)
+    return (model.id, model.stock)
+
+
+def _keep_totals(products: dict[Any, Product], rows: list[Any]) -> None:
     for row in rows:
         set_committed_value(products[row.id], "stock_total", row.stock_total)
         set_committed_value(products[row.id], "order_count", row.order_count)
