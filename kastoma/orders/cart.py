@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
 from kastoma.extensions import db
@@ -33,7 +33,8 @@ def _load(stmt, *, for_update: bool) -> Cart | None:
         # Writers of one cart take turns (two tabs adding at once): PostgreSQL locks the cart
         # row until the commit, so each reads the lines the other wrote.
         stmt = stmt.with_for_update(of=Cart)
-    return db.session.scalar(stmt.options(selectinload(Cart.items)))
+    # The lines come in the same statement (LEFT JOIN); only the cart row is locked.
+    return db.session.execute(stmt.options(joinedload(Cart.items))).unique().scalar_one_or_none()
 
 
 def find_cart(user: User | None, guest_token: str | None, *, for_update: bool = False) -> Cart | None:
