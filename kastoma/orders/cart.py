@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
 from kastoma.extensions import db
@@ -31,9 +31,10 @@ def hash_token(token: str) -> str:
 def _load(stmt, *, for_update: bool) -> Cart | None:
     if for_update:
         # Writers of one cart take turns (two tabs adding at once): PostgreSQL locks the cart
-        # row until the commit, so each reads the lines the other wrote.
-        stmt = stmt.with_for_update(of=Cart)
-    # The lines come in the same statement (LEFT JOIN); only the cart row is locked.
+        # row until the commit. The lines are read by a second statement, whose snapshot is
+        # taken once the lock is granted, so it sees the lines the other writer committed (a
+        # join in the locking statement would read them as they were before the wait).
+        return db.session.scalar(stmt.with_for_update(of=Cart).options(selectinload(Cart.items)))
     return db.session.execute(stmt.options(joinedload(Cart.items))).unique().scalar_one_or_none()
 
 

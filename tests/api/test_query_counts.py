@@ -139,9 +139,9 @@ def test_add_to_cart(client, catalogue, carts, queries):
         n: statements(queries, lambda h=h: client.post(f"{CART}add_item/", json=body, headers=h))
         for n, h in carts.items()
     }
-    # The user with its token's revocation, cart with its lines (locked), the product, INSERT
-    # the line; for the view: the other lines' products and variants, site settings.
-    assert counts == {1: 7, 10: 7}
+    # The user with its token's revocation, cart (locked), its lines (read after the lock), the
+    # product, INSERT the line; for the view: products and variants, site settings.
+    assert counts == {1: 8, 10: 8}
 
 
 def test_checkout_of_one_line(client, carts, queries):
