@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,7 +69,9 @@ def run_wrk(
         str(WRK_DIR / script),
         url,
     ]
-    run_env = {**os.environ, **(env or {}), "BENCH_THREADS": str(threads)}
+    # A new BENCH_RUN per run: cache-busting parameters never repeat an earlier run's (whose
+    # responses are still cached: the Redis db is emptied per scenario, not per run).
+    run_env = {**os.environ, **(env or {}), "BENCH_THREADS": str(threads), "BENCH_RUN": str(time.time_ns())}
     done = subprocess.run(command, env=run_env, capture_output=True, text=True, check=False)  # noqa: S603
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):

@@ -7,6 +7,8 @@
 --   BENCH_TOKENS   file of access tokens, one per line (sent as `Authorization: Bearer`)
 --   BENCH_BODIES   file of JSON bodies, one per line
 --   BENCH_BUST     "1": append a unique `_bench=` parameter, so no response cache can answer
+--   BENCH_RUN      this wrk run's id (bench/load.py sets a new one per run): part of the
+--                  `_bench=` value, which would otherwise repeat the previous run's values
 --   BENCH_THREADS  wrk's -t, so that each thread takes its own slice of the token pool
 
 local bench = {}
@@ -48,11 +50,12 @@ end
 
 -- The n-th request's path (1-based n), with a cache buster when BENCH_BUST is set.
 local bust = os.getenv("BENCH_BUST") == "1"
+local run_id = os.getenv("BENCH_RUN") or ""
 function bench.path(paths, n)
    local path = paths and paths[(n - 1) % #paths + 1] or wrk.path
    if bust then
       local separator = path:find("?", 1, true) and "&" or "?"
-      path = string.format("%s%s_bench=%d-%d", path, separator, thread_id, n)
+      path = string.format("%s%s_bench=%s-%d-%d", path, separator, run_id, thread_id, n)
    end
    return path
 end
