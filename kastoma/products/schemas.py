@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from kastoma.fields import Money, http_url
 from kastoma.media import media_url
-from kastoma.products.cards import card_of
+from kastoma.products.cards import card_of, rating
 from kastoma.products.fields import Measure, attributes_field, sku_field, slug_field, text
 from kastoma.products.models import MANUAL_STOCK_REASONS, Product, StockReason
 from kastoma.schemas import StrictSchema
@@ -148,7 +148,7 @@ class _DetailFieldsSchema(ma.Schema):
     variants = ma.fields.List(ma.fields.Nested(VariantSchema), attribute="visible_variants")
     images = ma.fields.List(ma.fields.Nested(ImageSchema))
     rating = ma.fields.Function(
-        lambda p: {"average": float(p.rating_average), "count": p.review_count, "distribution": p.rating_distribution},
+        lambda p: {**rating(p), "distribution": p.rating_distribution},
         metadata={"description": "Approved reviews only; distribution maps each star to its count."},
     )
     related = ma.fields.List(ma.fields.Nested(ProductListSchema), attribute="related_products")
