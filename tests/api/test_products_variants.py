@@ -111,6 +111,8 @@ def test_images_by_url_and_upload_with_one_primary(app, client, staff_headers, m
     listed = client.get(url).get_json()["data"]
     assert [(i["alt_text"], i["is_primary"]) for i in listed] == [("Side", True), ("Front", False)]
     assert client.get(f"{PRODUCTS}lamp/").get_json()["data"]["image_url"] == uploaded["image_url"]
+    card = next(p for p in client.get(PRODUCTS).get_json()["data"] if p["slug"] == "lamp")
+    assert card["image_url"] == uploaded["image_url"]  # a list's card, built from a row
 
     first_id = first.get_json()["data"]["id"]
     made_primary = client.patch(f"{url}{first_id}/", headers=staff_headers, json={"is_primary": True})
