@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -52,18 +53,36 @@ class MemoryBackend:
 
 
 class SMTPBackend:
+    """Delivers through an SMTP server from a sender thread of this process, so the SMTP
+    conversation (seconds with a slow relay, MAIL_TIMEOUT when it is down) never holds the
+    request that sent the mail, e.g. a checkout. Messages go out one at a time, in order; a
+    failure is logged. On a graceful shutdown the interpreter waits for the queue to drain; a
+    killed worker loses what it had not sent yet."""
+
     def __init__(self, app: Flask) -> None:
         self.config = app.config
+        # Threads start with the first message: none exists before gunicorn forks its workers.
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kastoma-smtp")
 
     def send(self, mail: Mail) -> None:
+        self._sender.submit(self._deliver, mail)
+
+    def wait(self) -> None:
+        """Return once every message handed over so far has been delivered or has failed."""
+        self._sender.submit(lambda: None).result()
+
+    def _deliver(self, mail: Mail) -> None:
         c = self.config
-        smtp_cls = smtplib.SMTP_SSL if c["MAIL_USE_SSL"] else smtplib.SMTP
-        with smtp_cls(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=c["MAIL_TIMEOUT"]) as smtp:
-            if c["MAIL_USE_TLS"] and not c["MAIL_USE_SSL"]:
-                smtp.starttls()
-            if c["MAIL_USERNAME"]:
-                smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
-            smtp.send_message(mail.to_email_message())
+        try:
+            smtp_cls = smtplib.SMTP_SSL if c["MAIL_USE_SSL"] else smtplib.SMTP
+            with smtp_cls(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=c["MAIL_TIMEOUT"]) as smtp:
+                if c["MAIL_USE_TLS"] and not c["MAIL_USE_SSL"]:
+                    smtp.starttls()
+                if c["MAIL_USERNAME"]:
+                    smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
+                smtp.send_message(mail.to_email_message())
+        except (OSError, smtplib.SMTPException):
+            log.exception("email delivery failed", extra={"to": mail.to, "subject": mail.subject})
 
 
 def init_mail(app: Flask) -> None:
@@ -79,7 +98,8 @@ def mail_backend() -> ConsoleBackend | MemoryBackend | SMTPBackend:
 
 
 def send_mail(mail: Mail) -> bool:
-    """Deliver `mail`; a delivery failure is logged, never raised to the customer's request."""
+    """Deliver `mail` (SMTP: hand it to the sender thread); a delivery failure is logged, never
+    raised to the customer's request. False when the backend refused it at once."""
     mail.sender = mail.sender or current_app.config["MAIL_DEFAULT_SENDER"]
     try:
         mail_backend().send(mail)

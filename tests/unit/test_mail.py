@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+import time
 
 import pytest
 
@@ -88,16 +91,11 @@ def test_default_templates_are_stored_once(app):
     assert ensure_default_templates() == 0
 
 
-def test_smtp_backend_delivers_to_a_real_smtp_server(tmp_path_factory):
-    """A tiny SMTP server on loopback receives what the SMTP backend sends."""
-    import socket
-    import threading
-
-    received: list[bytes] = []
+def smtp_server(received: list[bytes], greeting_delay: float = 0.0) -> tuple[int, threading.Thread]:
+    """A tiny SMTP server on loopback, for one conversation; returns its port and its thread."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    port = server.getsockname()[1]
 
     def serve() -> None:
         conn, _ = server.accept()
@@ -107,6 +105,7 @@ def test_smtp_backend_delivers_to_a_real_smtp_server(tmp_path_factory):
             f.write(line.encode() + b"\r\n")
             f.flush()
 
+        time.sleep(greeting_delay)  # a slow relay
         reply("220 test ESMTP")
         while line := f.readline():
             cmd = line.decode().strip().upper()
@@ -123,29 +122,54 @@ def test_smtp_backend_delivers_to_a_real_smtp_server(tmp_path_factory):
             else:
                 reply("250 ok")
         conn.close()
+        server.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    app = make_test_app(
+    return server.getsockname()[1], thread
+
+
+def smtp_app(tmp_path_factory, port: int):
+    return make_test_app(
         tmp_path_factory,
         MAIL_BACKEND="smtp",
         MAIL_PORT=port,
         MAIL_SERVER="127.0.0.1",
         SQLALCHEMY_DATABASE_URI="sqlite://",
     )
+
+
+def test_smtp_backend_delivers_to_a_real_smtp_server(tmp_path_factory):
+    received: list[bytes] = []
+    port, thread = smtp_server(received)
+    app = smtp_app(tmp_path_factory, port)
     with app.app_context():
         assert send_mail(Mail(["bob@example.com"], "Order shipped", "It is on its way."))
+        app.extensions["kastoma_mail"].wait()
     thread.join(timeout=5)
-    server.close()
     text = b"".join(received).decode()
     assert "Subject: Order shipped" in text and "bob@example.com" in text and "It is on its way." in text
 
 
+def test_a_slow_smtp_relay_does_not_hold_the_request(tmp_path_factory):
+    """The SMTP conversation happens in the sender thread: the caller returns at once."""
+    received: list[bytes] = []
+    port, thread = smtp_server(received, greeting_delay=1.5)
+    app = smtp_app(tmp_path_factory, port)
+    with app.app_context():
+        started = time.perf_counter()
+        assert send_mail(Mail(["bob@example.com"], "Order placed", "Thank you."))
+        assert time.perf_counter() - started < 0.5
+        assert received == []
+        app.extensions["kastoma_mail"].wait()
+    thread.join(timeout=5)
+    assert "Subject: Order placed" in b"".join(received).decode()
+
+
 def test_smtp_failure_is_logged_not_raised(tmp_path_factory, caplog):
-    app = make_test_app(
-        tmp_path_factory, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=1, SQLALCHEMY_DATABASE_URI="sqlite://"
-    )
+    app = smtp_app(tmp_path_factory, 1)  # nothing listens on port 1
     with app.app_context(), caplog.at_level(logging.ERROR, logger="kastoma.mail"):
         assert isinstance(app.extensions["kastoma_mail"], SMTPBackend)
-        assert send_mail(Mail(["bob@example.com"], "x", "y")) is False
+        assert send_mail(Mail(["bob@example.com"], "x", "y")) is True  # handed to the sender
+        app.extensions["kastoma_mail"].wait()
     assert any("delivery failed" in r.message for r in caplog.records)
