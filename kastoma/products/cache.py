@@ -149,21 +149,16 @@ def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
 def _response_key() -> str:
     # The whole URL: bodies embed absolute pagination links built from the host and every arg.
     args = urlencode(sorted(request.args.items(multi=True)))
-    url = f"{request.scheme}://{request.host}{request.root_path}{request.path}?{args}"
-    return f"catalogue:response:{hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()}"
+    return f"catalogue:response:{digest(f'{request.scheme}://{request.host}{request.root_path}{request.path}?{args}')}"
 
 
 def _cached_response(key: str) -> tuple[int, bytes, str] | None:
     """The stored (version, body, ETag) of this URL if it was built under the current version.
-    The version and the entry come back in one round trip."""
-    memo = request_memo()
-    if "version" in memo:
-        entry = cache_get(key)
-    else:
-        _retry_lost_bump()
-        version, entry = cache_get_many(VERSION_KEY, key)
-        if version is not None:
-            memo["version"] = int(version)
+    The version (read first thing in the request) and the entry come back in one round trip."""
+    _retry_lost_bump()
+    version, entry = cache_get_many(VERSION_KEY, key)
+    if version is not None:
+        request_memo()["version"] = int(version)
     if entry is not None and entry[0] == catalogue_version():
         return entry
     return None

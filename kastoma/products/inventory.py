@@ -137,13 +137,7 @@ def _apply(
         values = {"stock": model.stock + case({key: c.delta for key, c in group.items()}, value=model.id)}
         if model is Product:
             values.update(totals)
-        rows = db.session.execute(
-            update(model)
-            .where(model.id.in_(group), values["stock"] >= 0)
-            .values(**values)
-            .returning(*_returned(model))
-            .execution_options(synchronize_session=False)
-        ).all()
+        rows = _update_returning(model, [model.id.in_(group), values["stock"] >= 0], values)
         levels.update((row[0], row[1]) for row in rows)
         if model is Product:
             _keep_totals(products, rows)
@@ -159,14 +153,7 @@ def _apply(
         set_committed_value(change.variant or change.product, "stock", levels[key])
     variants_only = [key for key in products if key not in levels]
     if variants_only:
-        rows = db.session.execute(
-            update(Product)
-            .where(Product.id.in_(variants_only))
-            .values(**totals)
-            .returning(*_returned(Product))
-            .execution_options(synchronize_session=False)
-        ).all()
-        _keep_totals(products, rows)
+        _keep_totals(products, _update_returning(Product, [Product.id.in_(variants_only)], totals))
     movements = [
         StockMovement(
             product_id=change.product.id,
@@ -200,10 +187,14 @@ def _product_totals(changes: list[StockChange], reason: StockReason) -> dict[str
     return values
 
 
-def _returned(model: type) -> tuple:
+def _update_returning(model: type, where: list, values: dict[str, Any]) -> list[Any]:
+    """UPDATE the rows matching `where`; returns their id and stock (and a product's totals)."""
+    returned = (model.id, model.stock)
     if model is Product:
-        return (Product.id, Product.stock, Product.stock_total, Product.order_count)
-    return (model.id, model.stock)
+        returned += (Product.stock_total, Product.order_count)
+    return db.session.execute(
+        update(model).where(*where).values(**values).returning(*returned).execution_options(synchronize_session=False)
+    ).all()
 
 
 def _keep_totals(products: dict[Any, Product], rows: list[Any]) -> None:
