@@ -84,7 +84,13 @@ class Product(UUIDPrimaryKey, Timestamped, db.Model):
         Index("ix_products_name_id", "name", "id"),
         Index("ix_products_rating", "rating_average", "review_count", "id"),
         Index("ix_products_popularity", "order_count", "rating_average", "id"),
-        Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
+        # No pending list: searches would scan it in full (migration 0005).
+        Index(
+            "ix_products_search_vector",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))
