@@ -99,6 +99,9 @@ class Config:
         # Connection pool per worker process (PostgreSQL only).
         self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
         self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
+        # Public catalogue reads on autocommit connections of their own (PostgreSQL only): no
+        # BEGIN and ROLLBACK round trips around a listing's one query (kastoma/extensions.py).
+        self.DB_AUTOCOMMIT_READS = env_bool("DB_AUTOCOMMIT_READS", True)
 
         self.REDIS_URL = env_str("REDIS_URL")
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma:")
@@ -174,6 +177,8 @@ class TestingConfig(Config):
         self.ARGON2_MEMORY_COST = 19456
         self.ARGON2_PARALLELISM = 1
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma-test:")
+        # A test's rows live in its rolled-back transaction, seen only on the session's connection.
+        self.DB_AUTOCOMMIT_READS = False
 
 
 class ProductionConfig(Config):

@@ -15,17 +15,21 @@ from kastoma.extensions import db
 
 @contextmanager
 def recorded_statements() -> Iterator[list[str]]:
-    """The statements sent to the database inside the block (needs an app context)."""
+    """The statements sent to the database inside the block, on any of the app's engines
+    (needs an app context)."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    engines = list(db.engines.values())  # the catalogue's autocommit reads included
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def statements_per_request(app: Flask, request: dict, expected_status: int = 200) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,12 +17,13 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from config import normalise_database_url
 from kastoma.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+READS_BIND = "reads"  # the engine of `read_connection`
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -40,6 +43,9 @@ def init_extensions(app: Flask) -> None:
         options.setdefault("pool_size", config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", config["DB_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)
+        if config["DB_AUTOCOMMIT_READS"]:
+            reads = {**options, "url": config["SQLALCHEMY_DATABASE_URI"], "isolation_level": "AUTOCOMMIT"}
+            config.setdefault("SQLALCHEMY_BINDS", {})[READS_BIND] = reads
 
     config.setdefault("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=config["JWT_ACCESS_TOKEN_LIFETIME"]))
     config.setdefault("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=config["JWT_REFRESH_TOKEN_LIFETIME"]))
@@ -74,6 +80,21 @@ def init_extensions(app: Flask) -> None:
         import sentry_sdk  # optional dependency, only needed when a DSN is configured
 
         sentry_sdk.init(dsn=config["SENTRY_DSN"], send_default_pii=False)
+
+
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """A connection for a read that writes nothing and needs no snapshot beyond its statement
+    (the catalogue's listings). On PostgreSQL it comes from an engine of its own in autocommit:
+    without it, psycopg2 sends a BEGIN before the query and the pool a ROLLBACK after, half of
+    an uncached listing's round trips. Elsewhere (SQLite, tests), the session's connection.
+    Being another connection, it does not see the session's uncommitted writes."""
+    engine = db.engines.get(READS_BIND)
+    if engine is None:
+        yield db.session.connection()
+        return
+    with engine.connect() as connection:
+        yield connection
 
 
 @event.listens_for(Engine, "connect")

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from functools import wraps
 from itertools import chain
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from flask import Response, current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
@@ -147,9 +146,10 @@ def cached(kind: str, parts: Any, compute: Callable[[], T]) -> T:
 
 
 def _response_key() -> str:
-    # The whole URL: bodies embed absolute pagination links built from the host and every arg.
-    args = urlencode(sorted(request.args.items(multi=True)))
-    return f"catalogue:response:{digest(f'{request.scheme}://{request.host}{request.root_path}{request.path}?{args}')}"
+    # The whole URL as sent: bodies embed absolute pagination links built from the host and
+    # every arg (in their order).
+    url = f"{request.scheme}://{request.host}{request.root_path}{request.path}?{request.query_string.decode('latin-1')}"
+    return f"catalogue:response:{digest(url)}"
 
 
 def _cached_response(key: str) -> tuple[int, bytes, str] | None:

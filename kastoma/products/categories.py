@@ -84,10 +84,20 @@ def _load_nodes() -> list[Node]:
     return [Node(str(r[0]), str(r[1]) if r[1] else None, *r[2:]) for r in rows]
 
 
+# The index built from the node list `cached` last returned: that list is the same object for as
+# long as the version stays (the cache keeps it per process), so the index is built once per
+# version per process rather than once per request.
+_built: tuple[list[Node], CategoryIndex] | None = None
+
+
 def category_index() -> CategoryIndex:
+    global _built
     memo = request_memo()
     if "category_index" not in memo:
-        memo["category_index"] = CategoryIndex(cached("category-index", None, _load_nodes))
+        nodes = cached("category-index", None, _load_nodes)
+        if _built is None or _built[0] is not nodes:
+            _built = (nodes, CategoryIndex(nodes))
+        memo["category_index"] = _built[1]
     return memo["category_index"]
 
 
