@@ -20,7 +20,7 @@ from sqlalchemy.orm import Query, Session
 
 from kastoma.core.mail import Mail, send_mail
 from kastoma.core.models import EmailTemplate
-from kastoma.core.settings import get_setting
+from kastoma.core.settings import SITE_CONFIG, get_setting
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
 
@@ -78,10 +78,20 @@ def builtin_template_names() -> list[str]:
     return sorted(p.stem for p in TEMPLATE_DIR.glob("*.txt"))
 
 
-def get_template(name: str) -> EmailTemplate:
+def _stored_template(name: str) -> tuple[str, ...]:
+    """(subject, text, html) of the active stored template `name`; () when there is none."""
     row = db.session.scalar(select(EmailTemplate).where(EmailTemplate.name == name))
-    if row is not None and row.is_active:
-        return row
+    if row is None or not row.is_active:
+        return ()
+    return (row.subject, row.body_text, row.body_html)
+
+
+def get_template(name: str) -> EmailTemplate:
+    """The active stored template `name` (cached with the settings), else the shipped one."""
+    stored = SITE_CONFIG.cached("email-template", name, lambda: _stored_template(name))
+    if stored:
+        subject, body_text, body_html = stored
+        return EmailTemplate(name=name, subject=subject, body_text=body_text, body_html=body_html)
     default = builtin_template(name)
     if default is None:
         raise NotFound(f"No email template named {name!r}.")

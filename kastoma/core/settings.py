@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import select
 
-from kastoma.core.models import SettingType, SiteSetting
+from kastoma.core.models import EmailTemplate, SettingType, SiteSetting
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
+from kastoma.versioned import Namespace, request_memo
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,31 @@ def format_value(value_type: SettingType, value: Any) -> str:
     return str(value)
 
 
-def _stored_settings() -> dict[str, SiteSetting]:
-    # Settings are read several times per request (checkout reads six); load them once.
-    if has_request_context() and "site_settings" in g:
-        return g.site_settings
-    rows = {row.key: row for row in db.session.scalars(select(SiteSetting))}
-    if has_request_context():
-        g.site_settings = rows
-    return rows
+@dataclass(frozen=True)
+class StoredSetting:
+    value_type: SettingType
+    value: str
+    is_public: bool
+
+
+# Settings and email templates change rarely and are read by most writes (a checkout reads six
+# settings and the order email's template): cached under a version of their own, which only
+# their own writes bump.
+SITE_CONFIG = Namespace("site-config", (SiteSetting, EmailTemplate))
+
+
+def _load_settings() -> dict[str, StoredSetting]:
+    return {
+        row.key: StoredSetting(row.value_type, row.value, row.is_public)
+        for row in db.session.scalars(select(SiteSetting))
+    }
+
+
+def _stored_settings() -> dict[str, StoredSetting]:
+    memo = request_memo()  # one lookup per request, even with the cache down
+    if "site_settings" not in memo:
+        memo["site_settings"] = SITE_CONFIG.cached("settings", None, _load_settings)
+    return memo["site_settings"]
 
 
 def get_setting(key: str) -> Any:
@@ -111,7 +128,7 @@ def all_settings(public_only: bool = False) -> dict[str, Any]:
 
 def set_setting(key: str, value: Any) -> SiteSetting:
     """Create or update a setting after checking the value fits its type. Does not commit."""
-    row = _stored_settings().get(key)
+    row = db.session.scalar(select(SiteSetting).where(SiteSetting.key == key))
     spec = DEFAULT_SETTINGS.get(key)
     value_type = row.value_type if row is not None else (spec.value_type if spec else SettingType.STRING)
     raw = format_value(value_type, value)
@@ -127,16 +144,19 @@ def set_setting(key: str, value: Any) -> SiteSetting:
             description=spec.description if spec else "",
         )
         db.session.add(row)
-        _stored_settings()[key] = row
     row.value = raw
+    # This request reads what it wrote; other requests once the commit bumps the version.
+    memo = request_memo()
+    memo["site_settings"] = {**_stored_settings(), key: StoredSetting(value_type, raw, row.is_public)}
     return row
 
 
 def ensure_default_settings() -> int:
     """Store every default setting that has no row yet (used by `flask seed`)."""
     created = 0
+    stored = _load_settings()
     for key, spec in DEFAULT_SETTINGS.items():
-        if key not in _stored_settings():
+        if key not in stored:
             set_setting(key, spec.default)
             created += 1
     return created

@@ -16,10 +16,11 @@ from sqlalchemy import Select, func, select
 
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
-from kastoma.products.cache import cached, request_memo
+from kastoma.products.cache import cached
 from kastoma.products.models import Category, Product
 from kastoma.products.search import escape_like
 from kastoma.products.slugs import check_slug, parse_ref, slugify, unique_slug
+from kastoma.versioned import request_memo
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,26 @@ def test_stored_template_overrides_default(app, outbox):
     assert outbox[0].body_html == "<p>&lt;b&gt;Ada&lt;/b&gt;</p>", "HTML bodies are autoescaped"
 
 
+def test_template_edits_apply_to_the_next_email(app, outbox):
+    """Templates are cached with the settings: every committed edit is seen by the next send."""
+
+    def welcome_subject() -> str:
+        send_templated_email("welcome", "ada@example.com", {"user": USER})
+        return outbox[-1].subject
+
+    shipped = welcome_subject()
+    template = EmailTemplate(name="welcome", subject="Hi {{ user.username }}", body_text="Welcome!")
+    db.session.add(template)
+    db.session.commit()
+    assert welcome_subject() == "Hi ada"
+    template.subject = "Hello again {{ user.username }}"
+    db.session.commit()
+    assert welcome_subject() == "Hello again ada"
+    template.is_active = False
+    db.session.commit()
+    assert welcome_subject() == shipped
+
+
 @pytest.mark.parametrize(
     "attack",
     [

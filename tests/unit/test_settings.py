@@ -74,3 +74,22 @@ def test_public_endpoint_hides_private_settings(client):
     assert settings["shipping_rate_standard"] == "5.99"
     assert settings["free_shipping_threshold"] == "100.00"
     assert "internal_api_key" not in settings
+
+
+def test_setting_changes_apply_to_the_next_request(client):
+    """Settings are cached under a version of their own: a committed change, through
+    `set_setting` or an edit of the row (the back office), is what the next request reads."""
+
+    def store_name() -> str:
+        response = client.get("/api/v1/core/settings/")
+        assert response.status_code == 200
+        return response.get_json()["data"]["settings"]["store_name"]
+
+    assert store_name() == "Kastoma Store"
+    set_setting("store_name", "Acme Outfitters")
+    db.session.commit()
+    assert store_name() == "Acme Outfitters"
+    row = db.session.scalar(select(SiteSetting).where(SiteSetting.key == "store_name"))
+    row.value = "Acme & Sons"
+    db.session.commit()
+    assert store_name() == "Acme & Sons"
