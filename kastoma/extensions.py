@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,9 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
 
 from config import normalise_database_url
 from kastoma.models import Base
@@ -44,7 +45,9 @@ def init_extensions(app: Flask) -> None:
         options.setdefault("max_overflow", config["DB_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)
         if config["DB_AUTOCOMMIT_READS"]:
+            # No pre-ping here: `read_all` retries a read whose pooled connection turns out dead.
             reads = {**options, "url": config["SQLALCHEMY_DATABASE_URI"], "isolation_level": "AUTOCOMMIT"}
+            reads["pool_pre_ping"] = False
             config.setdefault("SQLALCHEMY_BINDS", {})[READS_BIND] = reads
 
     config.setdefault("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=config["JWT_ACCESS_TOKEN_LIFETIME"]))
@@ -82,19 +85,26 @@ def init_extensions(app: Flask) -> None:
         sentry_sdk.init(dsn=config["SENTRY_DSN"], send_default_pii=False)
 
 
-@contextmanager
-def read_connection() -> Iterator[Connection]:
-    """A connection for a read that writes nothing and needs no snapshot beyond its statement
-    (the catalogue's listings). On PostgreSQL it comes from an engine of its own in autocommit:
-    without it, psycopg2 sends a BEGIN before the query and the pool a ROLLBACK after, half of
-    an uncached listing's round trips. Elsewhere (SQLite, tests), the session's connection.
-    Being another connection, it does not see the session's uncommitted writes."""
+def read_all(statement: Executable) -> Sequence[Row]:
+    """The rows of a read that writes nothing and needs no snapshot beyond its statement (the
+    catalogue's listings). On PostgreSQL it runs on an engine of its own in autocommit: without
+    it, psycopg2 sends a BEGIN before the query and the pool a ROLLBACK after, half of an
+    uncached listing's round trips. That engine skips the pre-ping (another round trip) and
+    retries once instead when the pooled connection was dead: SQLAlchemy's "optimistic"
+    disconnect handling, safe for a statement that is its own transaction and writes nothing.
+    Elsewhere (SQLite, tests) the session's connection runs it. Being another connection, the
+    engine does not see the session's uncommitted writes."""
     engine = db.engines.get(READS_BIND)
     if engine is None:
-        yield db.session.connection()
-        return
-    with engine.connect() as connection:
-        yield connection
+        return db.session.connection().execute(statement).all()
+    try:
+        with engine.connect() as connection:
+            return connection.execute(statement).all()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as connection:  # the pool has dropped every connection older than this
+        return connection.execute(statement).all()
 
 
 @event.listens_for(Engine, "connect")

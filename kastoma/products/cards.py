@@ -39,21 +39,22 @@ CARD_COLUMNS = (
 )
 
 
-def card_select(*extra: Any) -> Select:
-    """SELECT the card columns (and `extra` ones) of products, with their primary image.
+# The card's primary image as a correlated subquery, not a join: PostgreSQL evaluates it only for
+# the rows left after ORDER BY ... LIMIT, where a join could be run for every match before the
+# sort (a search ranking a thousand matches joined a thousand images for a page of 20).
+_PRIMARY_IMAGE = (
+    select(ProductImage.image)
+    .where(ProductImage.product_id == Product.id, ProductImage.is_primary.is_(True))
+    .limit(1)
+    .scalar_subquery()
+    .label("image")
+)
+_CARDS = select(*CARD_COLUMNS, _PRIMARY_IMAGE)  # statements are immutable: built once
 
-    The image is a correlated subquery, not a join: PostgreSQL evaluates it only for the rows
-    left after ORDER BY ... LIMIT, where a join could be run for every match before the sort
-    (a search ranking a thousand matches joined a thousand images for a page of 20).
-    """
-    image = (
-        select(ProductImage.image)
-        .where(ProductImage.product_id == Product.id, ProductImage.is_primary.is_(True))
-        .limit(1)
-        .scalar_subquery()
-        .label("image")
-    )
-    return select(*CARD_COLUMNS, image, *extra)
+
+def card_select(*extra: Any) -> Select:
+    """SELECT the card columns (and `extra` ones) of products, with their primary image."""
+    return _CARDS.add_columns(*extra) if extra else _CARDS
 
 
 def _money(value: Any) -> str | None:

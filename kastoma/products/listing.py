@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from kastoma.api import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
-from kastoma.extensions import read_connection
+from kastoma.extensions import read_all
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached
 from kastoma.products.cards import card_select, cards
@@ -181,13 +181,8 @@ def _count(scope: str, query: dict[str, Any], conditions: list) -> int:
     return cached(
         "count",
         [scope, filters],
-        lambda: _read(select(func.count(Product.id)).where(*conditions))[0][0] or 0,
+        lambda: read_all(select(func.count(Product.id)).where(*conditions))[0][0] or 0,
     )
-
-
-def _read(stmt: Select) -> list:
-    with read_connection() as connection:
-        return connection.execute(stmt).all()
 
 
 def _url(**changes: Any) -> str:
@@ -228,11 +223,11 @@ def list_products(
     cursor = query.get("cursor")
     if cursor:
         stmt = stmt.where(_after(keys, decode_cursor(cursor, ordering, keys), descending))
-        rows = _read(stmt.limit(page_size + 1))
+        rows = read_all(stmt.limit(page_size + 1))
         has_more = len(rows) > page_size
     else:
         page = query.get("page", 1)
-        rows = _read(stmt.limit(page_size).offset((page - 1) * page_size))
+        rows = read_all(stmt.limit(page_size).offset((page - 1) * page_size))
         has_more = page * page_size < count
     rows = rows[:page_size]
 
