@@ -100,7 +100,7 @@ class Config:
         self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
         self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
         # Public catalogue reads on autocommit connections of their own (PostgreSQL only): no
-        # BEGIN and ROLLBACK round trips around a listing's one query (kastoma/extensions.py).
+        # BEGIN and ROLLBACK round trips around a listing's one query (kastoma/reads.py).
         self.DB_AUTOCOMMIT_READS = env_bool("DB_AUTOCOMMIT_READS", True)
 
         self.REDIS_URL = env_str("REDIS_URL")

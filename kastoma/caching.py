@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 from typing import Any
 
 from kastoma.extensions import cache
@@ -19,10 +20,15 @@ except ImportError:  # pragma: no cover - redis is a pinned dependency
     pass
 
 
+# An entry that cannot be unpickled (written by another release, say) is a miss too; cachelib
+# itself only turns pickle's own errors into misses.
+_UNREADABLE = (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError, ValueError)
+
+
 def cache_get(key: str) -> Any:
     try:
         return cache.get(key)
-    except _CACHE_ERRORS as exc:
+    except (*_CACHE_ERRORS, *_UNREADABLE) as exc:
         log.warning("cache get failed: %s", type(exc).__name__)
         return None
 
@@ -31,7 +37,7 @@ def cache_get_many(*keys: str) -> list[Any]:
     """Several keys in one round trip (Redis MGET)."""
     try:
         return list(cache.get_many(*keys))
-    except _CACHE_ERRORS as exc:
+    except (*_CACHE_ERRORS, *_UNREADABLE) as exc:
         log.warning("cache get failed: %s", type(exc).__name__)
         return [None] * len(keys)
 

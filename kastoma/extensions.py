@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,15 +15,13 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, Row
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.engine import Engine
 
 from config import normalise_database_url
 from kastoma.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-READS_BIND = "reads"  # the engine of `read_connection`
+READS_BIND = "reads"  # the autocommit engine of kastoma/reads.py
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -83,28 +80,6 @@ def init_extensions(app: Flask) -> None:
         import sentry_sdk  # optional dependency, only needed when a DSN is configured
 
         sentry_sdk.init(dsn=config["SENTRY_DSN"], send_default_pii=False)
-
-
-def read_all(statement: Executable) -> Sequence[Row]:
-    """The rows of a read that writes nothing and needs no snapshot beyond its statement (the
-    catalogue's listings). On PostgreSQL it runs on an engine of its own in autocommit: without
-    it, psycopg2 sends a BEGIN before the query and the pool a ROLLBACK after, half of an
-    uncached listing's round trips. That engine skips the pre-ping (another round trip) and
-    retries once instead when the pooled connection was dead: SQLAlchemy's "optimistic"
-    disconnect handling, safe for a statement that is its own transaction and writes nothing.
-    Elsewhere (SQLite, tests) the session's connection runs it. Being another connection, the
-    engine does not see the session's uncommitted writes."""
-    engine = db.engines.get(READS_BIND)
-    if engine is None:
-        return db.session.connection().execute(statement).all()
-    try:
-        with engine.connect() as connection:
-            return connection.execute(statement).all()
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    with engine.connect() as connection:  # the pool has dropped every connection older than this
-        return connection.execute(statement).all()
 
 
 @event.listens_for(Engine, "connect")

@@ -3,9 +3,13 @@
 import gc
 import multiprocessing
 import os
+from typing import Any
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+# Processes learn of each other's catalogue and settings writes through the shared cache only:
+# without REDIS_URL each one keeps its own, so one worker (docs/SCALING.md).
+_shared_cache = bool(os.environ.get("REDIS_URL"))
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8) if _shared_cache else 1))
 # Sync workers by default: measured to spread keep-alive load evenly (see docs/PERFORMANCE.md).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -30,6 +34,15 @@ def on_starting(server: object) -> None:
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
             os.remove(os.path.join(directory, name))
+
+
+def when_ready(server: Any) -> None:
+    if server.cfg.workers > 1 and not _shared_cache:
+        server.log.warning(
+            "%d workers without REDIS_URL: each keeps its own cache, so a product or setting "
+            "changed through one is stale in the others until their entries expire",
+            server.cfg.workers,
+        )
 
 
 def post_worker_init(worker: object) -> None:

@@ -59,10 +59,11 @@ def _observe(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None:
         LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
-    pool = db.engine.pool
-    if hasattr(pool, "checkedout"):
-        POOL_IN_USE.set(pool.checkedout())
-        POOL_OPEN.set(pool.checkedin() + pool.checkedout())
+    # Every pool of the worker: the session's and, on PostgreSQL, the listings' autocommit one.
+    pools = [engine.pool for engine in db.engines.values() if hasattr(engine.pool, "checkedout")]
+    if pools:
+        POOL_IN_USE.set(sum(pool.checkedout() for pool in pools))
+        POOL_OPEN.set(sum(pool.checkedin() + pool.checkedout() for pool in pools))
     return response
 
 

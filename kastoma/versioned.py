@@ -17,19 +17,23 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any, TypeVar
 
-from flask import has_app_context, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from kastoma.caching import cache_get, cache_incr, cache_set
+from kastoma.extensions import db
 
 T = TypeVar("T")
 
 # A fresh version starts from the clock, so it can never repeat a version whose entries survive.
 FRESH_VERSION_FLOOR = 10**15
 # A value stored under a version never changes (a write moves to a new version), so each process
-# also keeps the values it used last: no Redis round trip for them, and exactly as fresh.
+# also keeps the values it used last: no Redis round trip for them, and exactly as fresh. For as
+# long as the shared entry could live (CACHE_DEFAULT_TIMEOUT) at most, which bounds what a lost
+# bump (Redis down during a write) can leave behind in other processes.
 LOCAL_ENTRIES = 512
+_MISSING = object()
 
 
 def request_memo() -> dict[str, Any]:
@@ -55,8 +59,8 @@ class Namespace:
         self.changed_flag = f"{name}_changed"  # the session.info flag of a pending bump
         # A bump that failed (Redis down during a write): retried by this process before its
         # next cache read, so entries built before the write do not come back when Redis does.
-        # Other processes may serve them until this one reads again or they expire
-        # (CACHE_DEFAULT_TIMEOUT).
+        # Other processes may serve them until this one reads again or they expire (at most
+        # CACHE_DEFAULT_TIMEOUT, in Redis and in their own copies alike).
         self._lost_bump = False
         self._local: dict[str, Any] = {}
         NAMESPACES.append(self)
@@ -100,18 +104,30 @@ class Namespace:
 
     def cached(self, kind: str, parts: Any, compute: Callable[[], T]) -> T:
         """`compute()`, cached under the current version (a cache outage just computes it).
-        The value is shared: callers must not change it."""
+        The value is shared: callers must not change it. While the session holds uncommitted
+        writes of the namespace's models, the value is computed from them and not cached: the
+        request reads its own writes, and a rollback leaves nothing behind."""
+        if self._writing():
+            return compute()
         key = self.key(kind, parts)
-        if key in self._local:
-            return self._local[key]
+        now = time.monotonic()
+        expires, value = self._local.get(key, (0.0, _MISSING))  # one lookup: threads may clear()
+        if expires > now:
+            return value
         value = cache_get(key)
         if value is None:
             value = compute()
             cache_set(key, value)
         if len(self._local) >= LOCAL_ENTRIES:
             self._local.clear()  # mostly entries of older versions
-        self._local[key] = value
+        self._local[key] = (now + current_app.config["CACHE_DEFAULT_TIMEOUT"], value)
         return value
+
+    def _writing(self) -> bool:
+        session = db.session
+        if session.info.get(self.changed_flag):
+            return True
+        return any(isinstance(obj, self.models) for obj in chain(session.new, session.dirty, session.deleted))
 
 
 NAMESPACES: list[Namespace] = []

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kastoma.core.models import EmailTemplate, SettingType, SiteSetting
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
-from kastoma.versioned import Namespace, request_memo
+from kastoma.versioned import Namespace
 
 
 @dataclass(frozen=True)
@@ -71,40 +71,32 @@ def format_value(value_type: SettingType, value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class StoredSetting:
-    value_type: SettingType
-    value: str
-    is_public: bool
-
-
 # Settings and email templates change rarely and are read by most writes (a checkout reads six
 # settings and the order email's template): cached under a version of their own, which only
-# their own writes bump.
+# their own writes bump (the catalogue's is bumped by every sale).
 SITE_CONFIG = Namespace("site-config", (SiteSetting, EmailTemplate))
 
 
-def _load_settings() -> dict[str, StoredSetting]:
+def _load_settings() -> dict[str, tuple[str, str, bool]]:
+    # Plain data (no class of ours): what the shared cache holds must load in any release.
     return {
-        row.key: StoredSetting(row.value_type, row.value, row.is_public)
-        for row in db.session.scalars(select(SiteSetting))
+        row.key: (row.value_type.value, row.value, row.is_public) for row in db.session.scalars(select(SiteSetting))
     }
 
 
-def _stored_settings() -> dict[str, StoredSetting]:
-    memo = request_memo()  # one lookup per request, even with the cache down
-    if "site_settings" not in memo:
-        memo["site_settings"] = SITE_CONFIG.cached("settings", None, _load_settings)
-    return memo["site_settings"]
+def _stored_settings() -> dict[str, tuple[str, str, bool]]:
+    """{key: (value type, raw value, is public)} of the stored rows."""
+    return SITE_CONFIG.cached("settings", None, _load_settings)
 
 
 def get_setting(key: str) -> Any:
     """The typed value of `key`: the stored override when valid, else the default."""
     spec = DEFAULT_SETTINGS.get(key)
-    row = _stored_settings().get(key)
-    if row is not None:
+    stored = _stored_settings().get(key)
+    if stored is not None:
+        value_type, raw, _public = stored
         try:
-            return parse_value(row.value_type, row.value)
+            return parse_value(SettingType(value_type), raw)
         except (ValueError, TypeError):
             if spec is None:
                 raise
@@ -114,12 +106,11 @@ def get_setting(key: str) -> Any:
 
 
 def all_settings(public_only: bool = False) -> dict[str, Any]:
-    keys = set(DEFAULT_SETTINGS) | set(_stored_settings())
+    stored = _stored_settings()
     result = {}
-    for key in sorted(keys):
-        row = _stored_settings().get(key)
+    for key in sorted(set(DEFAULT_SETTINGS) | set(stored)):
         spec = DEFAULT_SETTINGS.get(key)
-        is_public = row.is_public if row is not None else bool(spec and spec.is_public)
+        is_public = stored[key][2] if key in stored else bool(spec and spec.is_public)
         if public_only and not is_public:
             continue
         result[key] = get_setting(key)
@@ -145,9 +136,6 @@ def set_setting(key: str, value: Any) -> SiteSetting:
         )
         db.session.add(row)
     row.value = raw
-    # This request reads what it wrote; other requests once the commit bumps the version.
-    memo = request_memo()
-    memo["site_settings"] = {**_stored_settings(), key: StoredSetting(value_type, raw, row.is_public)}
     return row
 
 

@@ -40,8 +40,8 @@ CARD_COLUMNS = (
 
 
 # The card's primary image as a correlated subquery, not a join: PostgreSQL evaluates it only for
-# the rows left after ORDER BY ... LIMIT, where a join could be run for every match before the
-# sort (a search ranking a thousand matches joined a thousand images for a page of 20).
+# the rows the sort hands on (OFFSET + LIMIT of them), where a join could be run for every match
+# before the sort (a search ranking a thousand matches joined a thousand images for a page of 20).
 _PRIMARY_IMAGE = (
     select(ProductImage.image)
     .where(ProductImage.product_id == Product.id, ProductImage.is_primary.is_(True))

@@ -96,9 +96,10 @@ def category_index() -> CategoryIndex:
     memo = request_memo()
     if "category_index" not in memo:
         nodes = cached("category-index", None, _load_nodes)
-        if _built is None or _built[0] is not nodes:
-            _built = (nodes, CategoryIndex(nodes))
-        memo["category_index"] = _built[1]
+        built = _built  # read once: another thread may replace it meanwhile
+        if built is None or built[0] is not nodes:
+            built = _built = (nodes, CategoryIndex(nodes))
+        memo["category_index"] = built[1]
     return memo["category_index"]
 
 

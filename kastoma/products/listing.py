@@ -25,13 +25,13 @@ from sqlalchemy.orm import selectinload
 
 from kastoma.api import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
-from kastoma.extensions import read_all
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached
 from kastoma.products.cards import card_select, cards
 from kastoma.products.categories import filter_category_id, subtree_filter_ids
 from kastoma.products.models import Product, ProductVariant
 from kastoma.products.search import match_products
+from kastoma.reads import read_all
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "name": ("name",),

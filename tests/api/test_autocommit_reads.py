@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select, text
 
-from kastoma.extensions import READS_BIND, db, read_all
+from kastoma.extensions import READS_BIND, db
+from kastoma.reads import read_all
 from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.committing
@@ -54,7 +55,9 @@ def test_a_read_on_a_killed_connection_is_retried_once(reader, make_product):
         pids = [row[0] for row in read_all(select(text("pg_backend_pid()")))]
         # The pooled connection dies (a database restart, an idle timeout, an operator).
         with db.engine.connect() as admin:
-            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]}).scalar() is True
+            # With a timeout, it returns once the backend is gone (PostgreSQL 14+).
+            terminated = admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pids[0]}).scalar()
+            assert terminated is True
         assert [row[0] for row in read_all(select(text("pg_backend_pid()")))] != pids
         response = reader.test_client().get("/api/v1/products/search/?q=resilient")
     assert response.status_code == 200, response.json

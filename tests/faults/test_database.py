@@ -101,8 +101,8 @@ def test_killed_database_connections_are_replaced(server_database, tmp_path, mak
         checkout_on_both_workers(server.base, name, product, order_call)
         assert_serving(server.base, headers, order_call)  # listings: the autocommit pool too
         before = app_backends(name)
-        # Both workers' session connections, and the listings' pool of at least one of them.
-        assert len(before) >= 3
+        # Both workers' session connections, and the listings' pool of one or both of them.
+        assert 3 <= len(before) <= 4
         killed = db.session.execute(
             text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": before}
         ).scalars()
@@ -112,7 +112,7 @@ def test_killed_database_connections_are_replaced(server_database, tmp_path, mak
         checkout_on_both_workers(server.base, name, product, order_call)
         assert_serving(server.base, headers, order_call)
         after = app_backends(name)
-        assert len(after) >= 3 and not set(after) & set(before), "every connection was replaced"
+        assert 3 <= len(after) <= 4 and not set(after) & set(before), "every connection was replaced"
 
 
 def checkout_on_both_workers(base: str, name: str, product, order_call: dict) -> list[str]:

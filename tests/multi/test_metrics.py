@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.live import request
@@ -26,9 +28,22 @@ def requests_to(base: str, endpoint: str) -> float:
     )
 
 
-def writers(metrics_dir: Path) -> set[str]:
-    """The pids of the workers that have written a counter."""
-    return {path.name.rsplit("_", 1)[-1].removesuffix(".db") for path in metrics_dir.glob("counter_*.db")}
+def per_worker(metrics_dir: Path, endpoint: str) -> dict[str, float]:
+    """{pid: requests to `endpoint`}, from each worker's own counter file collected alone."""
+    counts = {}
+    for path in metrics_dir.glob("counter_*.db"):
+        alone = metrics_dir.parent / f"alone-{path.name}"
+        alone.mkdir(exist_ok=True)
+        shutil.copy(path, alone / path.name)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(alone))
+        counts[path.name.rsplit("_", 1)[-1].removesuffix(".db")] = sum(
+            sample.value
+            for family in registry.collect()
+            for sample in family.samples
+            if sample.name == "kastoma_http_requests_total" and sample.labels["endpoint"] == endpoint
+        )
+    return counts
 
 
 def test_every_worker_is_counted(server_database, server_redis, tmp_path):
@@ -42,11 +57,17 @@ def test_every_worker_is_counted(server_database, server_redis, tmp_path):
     with gunicorn_server(env, log_dir=tmp_path) as server:
         workers = {str(pid) for pid in server.workers()}
         before = requests_to(server.base, "/health/live/")
+        started = per_worker(metrics_dir, "/health/live/")
+
+        def answered() -> set[str]:
+            now = per_worker(metrics_dir, "/health/live/")
+            return {pid for pid, count in now.items() if count > started.get(pid, 0)}
+
         # A new connection each, until every worker has answered some: which worker accepts a
         # connection is the kernel's choice, so a fixed number of requests may all reach one.
         sent, deadline = 0, time.monotonic() + 30
-        while sent < 40 or not workers <= writers(metrics_dir):
-            assert time.monotonic() < deadline, f"workers {workers - writers(metrics_dir)} never answered"
+        while sent < 40 or not workers <= answered():
+            assert time.monotonic() < deadline, f"workers {workers - answered()} never answered"
             assert request(server.base, "GET", "/health/live/").status == 200
             sent += 1
         assert requests_to(server.base, "/health/live/") - before == sent

@@ -89,3 +89,19 @@ def test_two_apps_in_one_process(app, tmp_path_factory):
         assert db.engine.url.database in (None, "")
     with app.app_context():
         assert db.engine.url.database
+
+
+def test_gunicorn_starts_one_worker_without_a_shared_cache(monkeypatch):
+    """Workers see each other's catalogue and settings writes through Redis only."""
+    import importlib
+    import multiprocessing
+
+    from kastoma import gunicorn_conf
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert importlib.reload(gunicorn_conf).workers == 1
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert importlib.reload(gunicorn_conf).workers == min(multiprocessing.cpu_count() * 2 + 1, 8)
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert importlib.reload(gunicorn_conf).workers == 3

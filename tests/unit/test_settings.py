@@ -93,3 +93,11 @@ def test_setting_changes_apply_to_the_next_request(client):
     row.value = "Acme & Sons"
     db.session.commit()
     assert store_name() == "Acme & Sons"
+
+
+def test_an_uncommitted_setting_is_read_back_and_a_rolled_back_one_forgotten(app):
+    assert get_setting("tax_rate") == Decimal("0")  # now cached
+    set_setting("tax_rate", Decimal("99"))
+    assert get_setting("tax_rate") == Decimal("99"), "the writer reads its own write"
+    db.session.rollback()
+    assert get_setting("tax_rate") == Decimal("0"), "nothing of the rolled-back write was cached"
