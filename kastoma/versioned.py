@@ -33,7 +33,6 @@ FRESH_VERSION_FLOOR = 10**15
 # long as the shared entry could live (CACHE_DEFAULT_TIMEOUT) at most, which bounds what a lost
 # bump (Redis down during a write) can leave behind in other processes.
 LOCAL_ENTRIES = 512
-_MISSING = object()
 
 
 def request_memo() -> dict[str, Any]:
@@ -51,11 +50,12 @@ def digest(parts: Any) -> str:
 
 
 class Namespace:
+    """Values cached under `name`'s version, which committed writes of `models` bump."""
+
     def __init__(self, name: str, models: tuple[type, ...]) -> None:
         self.name = name
         self.models = models
-        self.version_key = f"{name}:version"
-        self._memo_key = f"{name}:version"
+        self.version_key = f"{name}:version"  # in Redis, and in the request memo once read
         self.changed_flag = f"{name}_changed"  # the session.info flag of a pending bump
         # A bump that failed (Redis down during a write): retried by this process before its
         # next cache read, so entries built before the write do not come back when Redis does.
@@ -68,19 +68,19 @@ class Namespace:
     def version(self) -> int:
         """The current version (read once per request)."""
         memo = request_memo()
-        if self._memo_key not in memo:
+        if self.version_key not in memo:
             self.retry_lost_bump()
             version = cache_get(self.version_key)
             if version is None:
                 version = time.time_ns()
                 cache_set(self.version_key, version, timeout=0)
-            memo[self._memo_key] = int(version)
-        return memo[self._memo_key]
+            memo[self.version_key] = int(version)
+        return memo[self.version_key]
 
     def remember(self, version: Any) -> None:
         """The version read along with something else (one round trip for both)."""
         if version is not None:
-            request_memo()[self._memo_key] = int(version)
+            request_memo()[self.version_key] = int(version)
 
     def retry_lost_bump(self) -> None:
         if self._lost_bump:
@@ -93,7 +93,7 @@ class Namespace:
         if version is not None and version < FRESH_VERSION_FLOOR:
             # The key had been evicted and INCR restarted it from 1: jump past any older version.
             cache_set(self.version_key, time.time_ns(), timeout=0)
-        request_memo().pop(self._memo_key, None)
+        request_memo().pop(self.version_key, None)
 
     def mark_changed(self, session: Any) -> None:
         """For writes the ORM cannot see (Core UPDATE/INSERT): bump the version after commit."""
@@ -111,7 +111,7 @@ class Namespace:
             return compute()
         key = self.key(kind, parts)
         now = time.monotonic()
-        expires, value = self._local.get(key, (0.0, _MISSING))  # one lookup: threads may clear()
+        expires, value = self._local.get(key, (0.0, None))  # one lookup: threads may clear()
         if expires > now:
             return value
         value = cache_get(key)
