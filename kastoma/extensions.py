@@ -43,9 +43,12 @@ def init_extensions(app: Flask) -> None:
         options.setdefault("pool_recycle", 1800)
         if config["DB_AUTOCOMMIT_READS"]:
             # No pre-ping here: `read_all` retries a read whose pooled connection turns out dead.
-            reads = {**options, "url": config["SQLALCHEMY_DATABASE_URI"], "isolation_level": "AUTOCOMMIT"}
-            reads["pool_pre_ping"] = False
-            config.setdefault("SQLALCHEMY_BINDS", {})[READS_BIND] = reads
+            config.setdefault("SQLALCHEMY_BINDS", {})[READS_BIND] = {
+                **options,
+                "url": config["SQLALCHEMY_DATABASE_URI"],
+                "isolation_level": "AUTOCOMMIT",
+                "pool_pre_ping": False,
+            }
 
     config.setdefault("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=config["JWT_ACCESS_TOKEN_LIFETIME"]))
     config.setdefault("JWT_REFRESH_TOKEN_EXPIRES", timedelta(days=config["JWT_REFRESH_TOKEN_LIFETIME"]))

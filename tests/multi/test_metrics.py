@@ -17,15 +17,19 @@ from tests.servers import database_url, gunicorn_server, server_environment, tag
 pytestmark = pytest.mark.multi
 
 
-def requests_to(base: str, endpoint: str) -> float:
-    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310 - loopback
-        text = response.read().decode()
+def counted(families, endpoint: str) -> float:
+    """Requests to `endpoint` in these metric families."""
     return sum(
         sample.value
-        for family in text_string_to_metric_families(text)
+        for family in families
         for sample in family.samples
         if sample.name == "kastoma_http_requests_total" and sample.labels["endpoint"] == endpoint
     )
+
+
+def requests_to(base: str, endpoint: str) -> float:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310 - loopback
+        return counted(text_string_to_metric_families(response.read().decode()), endpoint)
 
 
 def per_worker(metrics_dir: Path, endpoint: str) -> dict[str, float]:
@@ -37,12 +41,7 @@ def per_worker(metrics_dir: Path, endpoint: str) -> dict[str, float]:
         shutil.copy(path, alone / path.name)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(alone))
-        counts[path.name.rsplit("_", 1)[-1].removesuffix(".db")] = sum(
-            sample.value
-            for family in registry.collect()
-            for sample in family.samples
-            if sample.name == "kastoma_http_requests_total" and sample.labels["endpoint"] == endpoint
-        )
+        counts[path.name.rsplit("_", 1)[-1].removesuffix(".db")] = counted(registry.collect(), endpoint)
     return counts
 
 
