@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Row, Select
 from sqlalchemy.exc import DBAPIError
@@ -10,8 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from kastoma.extensions import READS_BIND, db
 
 
-def read_all(statement: Select) -> Sequence[Row]:
-    """The rows of a SELECT that needs no snapshot beyond its own statement.
+def read_all(statement: Select, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
+    """The rows of a SELECT (with the values of its bound `params`) that needs no snapshot beyond
+    its own statement.
 
     On PostgreSQL it runs on an engine of its own in autocommit (`DB_AUTOCOMMIT_READS`). Without
     it, psycopg2 sends a BEGIN before the query and the pool a ROLLBACK after: half of an
@@ -25,12 +27,12 @@ def read_all(statement: Select) -> Sequence[Row]:
         raise TypeError("read_all runs SELECTs only: a retried write could apply twice")
     engine = db.engines.get(READS_BIND)
     if engine is None:
-        return db.session.connection().execute(statement).all()
+        return db.session.connection().execute(statement, params).all()
     try:
         with engine.connect() as connection:
-            return connection.execute(statement).all()
+            return connection.execute(statement, params).all()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
     with engine.connect() as connection:  # the pool has dropped every connection older than this
-        return connection.execute(statement).all()
+        return connection.execute(statement, params).all()

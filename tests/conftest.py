@@ -79,7 +79,7 @@ def db_session(app, request):
         close_all_sessions()
         with app.app_context():
             truncate_all_tables()
-            cache.clear()
+            clear_caches()
         return
     with app.app_context():
         connection = db.engine.connect()
@@ -94,7 +94,16 @@ def db_session(app, request):
             db.session = original
             transaction.rollback()
             connection.close()
-            cache.clear()
+            clear_caches()
+
+
+def clear_caches() -> None:
+    """The shared cache, and this process's memory of which URLs were asked for (a body is
+    stored on its URL's second request, kastoma/products/cache.py)."""
+    from kastoma.products.cache import _recent_misses
+
+    cache.clear()
+    _recent_misses.clear()
 
 
 def truncate_all_tables() -> None:

@@ -9,8 +9,8 @@ from kastoma.extensions import db
 from kastoma.products import categories
 from kastoma.products.cache import catalogue_read, install_http_caching
 from kastoma.products.category_schemas import CategoryDetailSchema, CategorySchema, CategoryTreeSchema
+from kastoma.products.filters import Filters
 from kastoma.products.listing import list_products, page_items
-from kastoma.products.models import Product
 from kastoma.products.query_schemas import CategoryQuerySchema, InactiveQuerySchema, ProductQuerySchema
 from kastoma.products.schemas import ProductListSchema
 from kastoma.products.slugs import ref_parameter
@@ -150,7 +150,7 @@ class CategoryProducts(MethodView):
             list_products(
                 query,
                 scope=f"category:{category.id}",
-                base=(Product.category_id.in_(ids),),
+                base=Filters(["within"], {"within": ids}),
                 include_inactive=include_inactive,
             )
         )

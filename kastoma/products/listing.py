@@ -16,11 +16,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from kastoma.api import pagination_metadata, set_pagination
@@ -28,9 +29,9 @@ from kastoma.errors import ValidationFailed
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached
 from kastoma.products.cards import card_select, cards
-from kastoma.products.categories import filter_category_id, subtree_filter_ids
+from kastoma.products.filters import Filters, condition, product_filters, search_shape
 from kastoma.products.models import Product, ProductVariant
-from kastoma.products.search import match_products
+from kastoma.products.search import SearchMatch, search_sql
 from kastoma.reads import read_all
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -51,46 +52,6 @@ class Listing:
     pagination: dict[str, Any]
 
 
-# --- Filters ------------------------------------------------------------------------------------
-
-
-def _attribute_matches(column: Any, key: str, values: list[str]) -> Any:
-    return or_(*(func.lower(column[key].as_string()) == value.lower() for value in values))
-
-
-def product_conditions(query: dict[str, Any], include_inactive: bool = False) -> list:
-    conditions: list = []
-    if not include_inactive:
-        conditions.append(Product.is_active.is_(True))
-    if query.get("category"):
-        conditions.append(Product.category_id == filter_category_id(query["category"], "category", include_inactive))
-    if query.get("category_tree"):
-        conditions.append(
-            Product.category_id.in_(subtree_filter_ids(query["category_tree"], "category_tree", include_inactive))
-        )
-    # A product matches a price range when any of its prices (variants included) falls in it.
-    if query.get("min_price") is not None:
-        conditions.append(Product.price_max >= query["min_price"])
-    if query.get("max_price") is not None:
-        conditions.append(Product.price_min <= query["max_price"])
-    if query.get("in_stock") is not None:
-        conditions.append(Product.stock_total > 0 if query["in_stock"] else Product.stock_total == 0)
-    if query.get("is_featured") is not None:
-        conditions.append(Product.is_featured.is_(query["is_featured"]))
-    if query.get("created_after") is not None:
-        conditions.append(Product.created_at >= query["created_after"])
-    if query.get("created_before") is not None:
-        conditions.append(Product.created_at <= query["created_before"])
-    for key, values in (query.get("attributes") or {}).items():
-        on_variant = exists().where(
-            ProductVariant.product_id == Product.id,
-            ProductVariant.is_active.is_(True),
-            _attribute_matches(ProductVariant.attributes, key, values),
-        )
-        conditions.append(or_(_attribute_matches(Product.attributes, key, values), on_variant))
-    return conditions
-
-
 # --- Ordering and cursors -----------------------------------------------------------------------
 
 
@@ -101,13 +62,13 @@ class SortKey:
     bind_type: Any = None  # only for the rank, whose float must be compared at its own precision
 
 
-def sort_keys(ordering: str, rank: Any, rank_type: Any) -> tuple[list[SortKey], bool]:
+def sort_keys(ordering: str, search: SearchMatch | None) -> tuple[list[SortKey], bool]:
     descending = ordering.startswith("-")
     name = ordering.lstrip("-")
     if name == RELEVANCE:
-        if rank is None:
+        if search is None:
             raise ValidationFailed(errors={"ordering": ["Ordering by relevance needs a search term."]})
-        keys = [SortKey(RELEVANCE, rank, rank_type)]
+        keys = [SortKey(RELEVANCE, search.rank, search.rank_type)]
     else:
         keys = [SortKey(attr, getattr(Product, attr)) for attr in ORDERINGS[name]]
     return [*keys, SortKey("id", Product.id)], descending
@@ -164,25 +125,50 @@ def decode_cursor(cursor: str, ordering: str, keys: list[SortKey]) -> list[Any]:
         raise invalid from exc
 
 
-def _after(keys: list[SortKey], values: list[Any], descending: bool) -> Any:
+def _after(keys: list[SortKey], descending: bool) -> Any:
+    """Rows past the cursor's sort key, bound as `after_0`, `after_1`..."""
     bound = [
-        cast(literal(v), k.bind_type) if k.bind_type is not None else literal(v, type_=k.expression.type)
-        for k, v in zip(keys, values, strict=True)
+        cast(bindparam(f"after_{i}"), k.bind_type)
+        if k.bind_type is not None
+        else bindparam(f"after_{i}", type_=k.expression.type)
+        for i, k in enumerate(keys)
     ]
     left, right = tuple_(*(k.expression for k in keys)), tuple_(*bound)
     return left < right if descending else left > right
 
 
+# --- The statements -----------------------------------------------------------------------------
+# One per shape (the filters', the ordering, page or cursor), built on first use; the bounds keep
+# the memory in check whatever shapes clients send (attribute keys are part of a shape).
+
+
+@lru_cache(maxsize=256)
+def _count_statement(shape: tuple) -> Select:
+    return select(func.count(Product.id)).where(*(condition(s) for s in shape))
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: tuple, ordering: str, keyset: bool) -> tuple[Select, list[SortKey], bool]:
+    """The page's SELECT (bound: the filters' values, `limit`, and `offset` or the cursor's sort
+    key), its sort keys and whether they descend."""
+    searched = search_shape(shape)
+    search = search_sql(searched) if searched else None
+    keys, descending = sort_keys(ordering, search)
+    stmt = card_select(*([search.rank.label("rank")] if search is not None else []))
+    stmt = stmt.where(*(condition(s) for s in shape))
+    stmt = stmt.order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
+    if keyset:
+        return stmt.where(_after(keys, descending)).limit(bindparam("limit")), keys, descending
+    return stmt.limit(bindparam("limit")).offset(bindparam("offset")), keys, descending
+
+
 # --- The listing --------------------------------------------------------------------------------
 
 
-def _count(scope: str, query: dict[str, Any], conditions: list) -> int:
-    filters = {k: v for k, v in query.items() if k not in PAGING_ARGS}
-    return cached(
-        "count",
-        [scope, filters],
-        lambda: read_all(select(func.count(Product.id)).where(*conditions))[0][0] or 0,
-    )
+def _count(scope: str, query: dict[str, Any], filters: Filters) -> int:
+    key = {k: v for k, v in query.items() if k not in PAGING_ARGS}
+    statement = _count_statement(tuple(filters.shape))
+    return cached("count", [scope, key], lambda: read_all(statement, filters.params)[0][0] or 0)
 
 
 def _url(**changes: Any) -> str:
@@ -198,36 +184,31 @@ def list_products(
     query: dict[str, Any],
     *,
     scope: str,
-    base: tuple = (),
+    base: Filters | None = None,
     default_ordering: str = "-created_at",
     include_inactive: bool = False,
 ) -> Listing:
-    """One page of products matching `query` (the ProductQuerySchema's output) and `base`.
+    """One page of products matching `query` (the ProductQuerySchema's output).
 
-    `scope` names the listing (e.g. the category of `categories/<id>/products/`) in the count key.
+    `base` filters apply on top; `scope` names the listing (e.g. the category of
+    `categories/<id>/products/`) in the count key.
     """
-    conditions = [*base, *product_conditions(query, include_inactive)]
-    rank = rank_type = None
-    if query.get("search"):
-        match = match_products(query["search"])
-        conditions.append(match.condition)
-        rank, rank_type = match.rank, match.rank_type
-    ordering = query.get("ordering") or (f"-{RELEVANCE}" if rank is not None else default_ordering)
-    keys, descending = sort_keys(ordering, rank, rank_type)
+    filters = product_filters(query, include_inactive)
+    if base is not None:
+        filters.extend(base)
+    ordering = query.get("ordering") or (f"-{RELEVANCE}" if filters.search else default_ordering)
     page_size = query.get("page_size", 20)
-    count = _count(scope, {**query, "include_inactive": include_inactive}, conditions)
-
-    stmt = card_select(*([rank.label("rank")] if rank is not None else []))
-    stmt = stmt.where(*conditions).order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
+    count = _count(scope, {**query, "include_inactive": include_inactive}, filters)
 
     cursor = query.get("cursor")
+    stmt, keys, _ = _page_statement(tuple(filters.shape), ordering, bool(cursor))
     if cursor:
-        stmt = stmt.where(_after(keys, decode_cursor(cursor, ordering, keys), descending))
-        rows = read_all(stmt.limit(page_size + 1))
+        after = {f"after_{i}": v for i, v in enumerate(decode_cursor(cursor, ordering, keys))}
+        rows = read_all(stmt, {**filters.params, **after, "limit": page_size + 1})
         has_more = len(rows) > page_size
     else:
         page = query.get("page", 1)
-        rows = read_all(stmt.limit(page_size).offset((page - 1) * page_size))
+        rows = read_all(stmt, {**filters.params, "limit": page_size, "offset": (page - 1) * page_size})
         has_more = page * page_size < count
     rows = rows[:page_size]
 

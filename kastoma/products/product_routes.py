@@ -9,8 +9,8 @@ from kastoma.auth import current_user
 from kastoma.extensions import db
 from kastoma.products import services
 from kastoma.products.cache import catalogue_read, install_http_caching
+from kastoma.products.filters import Filters
 from kastoma.products.listing import list_products, low_stock, page_items
-from kastoma.products.models import Product
 from kastoma.products.query_schemas import InactiveQuerySchema, ProductQuerySchema, SearchQuerySchema
 from kastoma.products.schemas import (
     LowStockSchema,
@@ -81,7 +81,7 @@ class FeaturedProducts(MethodView):
     @blp.doc_errors(400, 401, 403)
     def get(self, query):
         """Featured products; takes the list's filters and ordering"""
-        return _listing(query, "featured", base=(Product.is_featured.is_(True),))
+        return _listing(query, "featured", base=Filters([("is_featured", True)]))
 
 
 @blp.route("/popular/")

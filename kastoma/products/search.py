@@ -2,16 +2,20 @@
 
 PostgreSQL matches the trigger-maintained `products.search_vector` (GIN index) against
 `websearch_to_tsquery` (quotes, `-exclusions`, `or`), with the last word also matched as a prefix
-so results follow as-you-type input, and ranks with `ts_rank_cd`. SQLite requires every word to
+so results follow as-you-type input, and ranks with `ts_rank`. SQLite requires every word to
 appear in the name, SKU or description and ranks name matches first.
+
+A search is a filter like the others (kastoma/products/filters.py): `search_filter` gives its
+shape and its bound values, `search_sql` the SQL of a shape, built once per shape.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, false, func, literal, or_
+from sqlalchemy import and_, bindparam, case, false, func, literal, or_
 from sqlalchemy.dialects.postgresql import REAL, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,12 +35,21 @@ class SearchMatch:
     rank_type: object  # how a rank value from a cursor is bound back for comparison
 
 
-def match_products(text: str) -> SearchMatch:
-    """A WHERE condition and a relevance expression for a user's search text."""
+def search_filter(text: str) -> tuple[tuple, dict[str, Any]]:
+    """The shape of a search for the user's `text` (see `search_sql`) and its bound values."""
     text = " ".join(text.split())
     if db.engine.dialect.name == "postgresql":
-        return _fulltext(text)
-    return _like(text)
+        return _fulltext_filter(text)
+    return _like_filter(text)
+
+
+def search_sql(shape: tuple) -> SearchMatch:
+    """A WHERE condition and a relevance expression for a search of this shape."""
+    kind, form = shape[1], shape[2]
+    return _fulltext(form) if kind == "fulltext" else _like(form)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
 
 
 def _split_prefix(text: str) -> tuple[str, str | None]:
@@ -49,41 +62,68 @@ def _split_prefix(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _fulltext(text: str) -> SearchMatch:
+def _fulltext_filter(text: str) -> tuple[tuple, dict[str, Any]]:
     head, last = _split_prefix(text)
     if last is None:
-        query = func.websearch_to_tsquery("english", text, type_=TSQUERY)
+        return ("search", "fulltext", "websearch"), {"search_text": text}
+    params = {"search_prefix": f"{last}:*", "search_last": last}
+    if not head:
+        return ("search", "fulltext", "prefix"), params
+    return ("search", "fulltext", "head+prefix"), {**params, "search_head": head}
+
+
+def _websearch(name: str) -> ColumnElement:
+    return func.websearch_to_tsquery("english", bindparam(name), type_=TSQUERY)
+
+
+def _fulltext(form: str) -> SearchMatch:
+    if form == "websearch":
+        query = rank_query = _websearch("search_text")
     else:
         # A prefix of the verbatim name tokens, or the stemmed word itself (for the description).
-        prefix = func.to_tsquery("simple", literal(f"{last}:*"), type_=TSQUERY)
-        tail = prefix.op("||", return_type=TSQUERY)(func.websearch_to_tsquery("english", last, type_=TSQUERY))
-        query = (
-            func.websearch_to_tsquery("english", head, type_=TSQUERY).op("&&", return_type=TSQUERY)(tail)
-            if head
-            else tail
-        )
+        prefix = func.to_tsquery("simple", bindparam("search_prefix"), type_=TSQUERY)
+        query = rank_query = prefix.op("||", return_type=TSQUERY)(_websearch("search_last"))
+        if form == "head+prefix":
+            head = _websearch("search_head")
+            query = head.op("&&", return_type=TSQUERY)(query)
+            rank_query = head.op("||", return_type=TSQUERY)(rank_query)
     vector = Product.search_vector
     return SearchMatch(
         condition=vector.op("@@")(query),
-        # Cover density: unlike ts_rank, it still scores a match through one branch of an OR.
-        rank=func.ts_rank_cd(vector, query, type_=REAL),
+        # ts_rank scores a query whose top operator is AND only when every word is there (one
+        # branch of `prefix | stem` never is), so the as-you-type form is ranked by its words
+        # ORed: what matters is which words a product has and in which field (the weights).
+        # ts_rank_cd (cover density) ranks the AND itself, but cost 8x as much per match.
+        rank=func.ts_rank(vector, rank_query, type_=REAL),
         rank_type=REAL,
     )
+
+
+# --- SQLite -------------------------------------------------------------------------------------
 
 
 def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _like(text: str) -> SearchMatch:
-    conditions = []
-    name_hits = []
+def _like_filter(text: str) -> tuple[tuple, dict[str, Any]]:
+    negations: list[bool] = []
+    params: dict[str, Any] = {}
     for raw in text.split()[:MAX_TERMS]:
         negate = raw.startswith("-") and len(raw) > 1
         term = raw.lstrip("-").strip('"') if negate else raw.strip('"')
         if not term or term.lower() == "or":
             continue
-        pattern = f"%{escape_like(term)}%"
+        params[f"search_{len(negations)}"] = f"%{escape_like(term)}%"
+        negations.append(negate)
+    return ("search", "like", tuple(negations)), params
+
+
+def _like(negations: tuple[bool, ...]) -> SearchMatch:
+    conditions = []
+    name_hits = []
+    for i, negate in enumerate(negations):
+        pattern = bindparam(f"search_{i}")
         in_name = Product.name.ilike(pattern, escape="\\")
         found = or_(in_name, Product.sku.ilike(pattern, escape="\\"), Product.description.ilike(pattern, escape="\\"))
         conditions.append(~found if negate else found)

@@ -20,10 +20,42 @@ def test_reads_are_served_from_the_cache(client, make_product, queries):
     make_product("Kettle", images=["https://img.example/k.png"])
     for url in (PRODUCTS, f"{PRODUCTS}kettle/", "/api/v1/categories/tree/", f"{PRODUCTS}kettle/reviews/"):
         first = client.get(url)
+        client.get(url)  # a body is stored on its URL's second request
         queries.clear()
-        second = client.get(url)
-        assert second.status_code == 200 and second.data == first.data
+        third = client.get(url)
+        assert third.status_code == 200 and third.data == first.data
         assert queries == [], f"{url} was not cached"
+
+
+def test_a_url_asked_for_once_is_not_stored(client, make_product, monkeypatch):
+    """Most uncached URLs (a search's own text, a deep page) are asked for once: their bodies
+    would fill the cache for nothing."""
+    from kastoma.products import cache as catalogue_cache
+
+    stored = []
+    real_set = catalogue_cache.cache_set
+    monkeypatch.setattr(catalogue_cache, "cache_set", lambda key, value: stored.append(key) or real_set(key, value))
+    make_product("Kettle")
+    for n in range(3):
+        assert client.get(f"{PRODUCTS}?search=kettle&_seen={n}").status_code == 200
+    assert stored == []
+    again = client.get(f"{PRODUCTS}?search=kettle&_seen=1")
+    assert len(stored) == 1 and stored[0].startswith("catalogue:response:")
+    queries_free = client.get(f"{PRODUCTS}?search=kettle&_seen=1")
+    assert queries_free.data == again.data and len(stored) == 1
+
+
+def test_a_url_stored_before_is_stored_at_once_after_a_write(client, staff_headers, make_product, queries):
+    """After a catalogue write, a URL whose body was stored under the older version is stored
+    again on its first request (no second miss for every page after each write)."""
+    make_product("Kettle")
+    for _ in range(2):
+        client.get(PRODUCTS)
+    assert client.patch(f"{PRODUCTS}kettle/", headers=staff_headers, json={"name": "Renamed"}).status_code == 200
+    assert client.get(PRODUCTS).get_json()["data"][0]["name"] == "Renamed"
+    queries.clear()
+    hit = client.get(PRODUCTS)
+    assert queries == [] and hit.get_json()["data"][0]["name"] == "Renamed"
 
 
 def test_every_write_is_visible_on_the_very_next_read(client, staff_headers, customer, auth_headers, make_product):
@@ -121,6 +153,7 @@ def test_only_public_answers_are_served_from_the_cache(client, staff_headers, ma
         invalid = client.get(f"{PRODUCTS}?page_size=1000")
         assert invalid.status_code == 400 and "page_size" in invalid.get_json()["errors"]
 
+    client.get(PRODUCTS)
     client.get(PRODUCTS)
     queries.clear()
     hit = client.get(PRODUCTS)
