@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import flask_smorest
 import marshmallow as ma
+import orjson
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, g, jsonify, request
@@ -38,10 +39,25 @@ MAX_PAGE_SIZE = 100
 # --- JSON and argument parsing ---------------------------------------------------------------
 
 
+# What orjson leaves to `default`, so that bodies read as with Flask's own provider: dates as
+# HTTP dates, dataclasses through Flask's conversion; non-string keys as strings.
+ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+
 class JSONProvider(DefaultJSONProvider):
-    """Keeps the envelope's key order and turns absurdly nested bodies into a 400."""
+    """Writes compact bodies with orjson (encoding a page of 20 products took 6 % of an uncached
+    listing's CPU with json.dumps), keeps the envelope's key order and turns absurdly nested
+    bodies into a 400."""
 
     sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if kwargs.keys() - {"separators"}:  # indented (debug) or tuned output: the standard library
+            return super().dumps(obj, **kwargs)
+        try:
+            return orjson.dumps(obj, default=self.default, option=ORJSON_OPTIONS).decode()
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+            return super().dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:

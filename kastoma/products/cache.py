@@ -5,6 +5,7 @@ caching headers of catalogue GETs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -21,6 +22,7 @@ DEFAULT_MAX_AGE = 60
 # URLs of recent misses this process did not store (see `_asked_before`); FIFO-bounded.
 RECENT_MISSES = 4096
 _recent_misses: dict[str, None] = {}
+_recent_lock = threading.Lock()  # gthread workers: evicting while another thread inserts
 
 CATALOGUE = Namespace("catalogue", CATALOGUE_MODELS)
 catalogue_version = CATALOGUE.version
@@ -57,11 +59,14 @@ def _asked_before(key: str) -> bool:
     once, and storing their bodies cost 8 % of an uncached listing's CPU and Redis memory for
     nothing (nginx's `proxy_cache_min_uses 2`, for the same reason). "Before" is an entry under
     an older catalogue version, or this process's own list of recent misses."""
-    if request_memo().get("stored_before") or key in _recent_misses:
+    if request_memo().get("stored_before"):
         return True
-    _recent_misses[key] = None
-    if len(_recent_misses) > RECENT_MISSES:
-        _recent_misses.pop(next(iter(_recent_misses)), None)
+    with _recent_lock:
+        if key in _recent_misses:
+            return True
+        _recent_misses[key] = None
+        if len(_recent_misses) > RECENT_MISSES:
+            del _recent_misses[next(iter(_recent_misses))]
     return False
 
 

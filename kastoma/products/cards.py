@@ -9,6 +9,7 @@ field-by-field dumping did (docs/PERFORMANCE.md).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -88,10 +89,20 @@ def product_card(p: Any, category: Any, image: str | None) -> dict[str, Any]:
     }
 
 
+# A card row as a namedtuple: reading a field of one costs a twentieth of a SQLAlchemy Row's
+# attribute lookup, half of what building a card cost (profiled).
+_CardRow = namedtuple("_CardRow", [*(column.key for column in CARD_COLUMNS), "image"])  # type: ignore[misc]
+_FIELDS = len(_CardRow._fields)
+
+
 def cards(rows: list[Any]) -> list[dict[str, Any]]:
-    """The cards of rows selected by `card_select()`."""
+    """The cards of rows selected by `card_select()` (extra columns after the card's are ignored)."""
     categories = category_index().by_id
-    return [product_card(row, categories[str(row.category_id)], row.image) for row in rows]
+    built = []
+    for row in rows:
+        p = _CardRow._make(row[:_FIELDS])
+        built.append(product_card(p, categories[str(p.category_id)], p.image))
+    return built
 
 
 def card_of(product: Product) -> dict[str, Any]:

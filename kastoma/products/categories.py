@@ -43,6 +43,7 @@ class CategoryIndex:
         self.children: dict[str | None, list[Node]] = defaultdict(list)
         for node in sorted(nodes, key=lambda n: (n.sort_order, n.name.lower(), n.id)):
             self.children[node.parent_id].append(node)
+        self._subtree_uuids: dict[str, list[uuid.UUID]] = {}
 
     def find(self, ref: str | uuid.UUID, include_inactive: bool = False) -> Node | None:
         parsed = parse_ref(ref) if isinstance(ref, str) else ref
@@ -58,6 +59,13 @@ class CategoryIndex:
             found.append(current)
             stack.extend(child.id for child in self.children.get(current, ()))
         return found
+
+    def subtree_uuids(self, node_id: str) -> list[uuid.UUID]:
+        """`subtree_ids` as UUIDs, kept: every filtered listing asks (the index is rebuilt when
+        the categories change)."""
+        if node_id not in self._subtree_uuids:
+            self._subtree_uuids[node_id] = [uuid.UUID(i) for i in self.subtree_ids(node_id)]
+        return self._subtree_uuids[node_id]
 
     def ancestors(self, node_id: str) -> list[Node]:
         """Root first, the node itself last."""
@@ -133,7 +141,7 @@ def filter_category_id(ref: str, field: str, include_inactive: bool) -> uuid.UUI
 
 def subtree_filter_ids(ref: str, field: str, include_inactive: bool) -> list[uuid.UUID]:
     """Ids of a category named in a filter and of all its descendants."""
-    return [uuid.UUID(i) for i in category_index().subtree_ids(_filter_node(ref, field, include_inactive).id)]
+    return category_index().subtree_uuids(_filter_node(ref, field, include_inactive).id)
 
 
 def breadcrumbs(category: Category) -> list[Node]:

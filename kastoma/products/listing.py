@@ -198,10 +198,9 @@ def list_products(
         filters.extend(base)
     ordering = query.get("ordering") or (f"-{RELEVANCE}" if filters.search else default_ordering)
     page_size = query.get("page_size", 20)
-    count = _count(scope, {**query, "include_inactive": include_inactive}, filters)
-
     cursor = query.get("cursor")
-    stmt, keys, _ = _page_statement(tuple(filters.shape), ordering, bool(cursor))
+    stmt, keys, _ = _page_statement(tuple(filters.shape), ordering, bool(cursor))  # checks the ordering
+    count = _count(scope, {**query, "include_inactive": include_inactive}, filters)
     if cursor:
         after = {f"after_{i}": v for i, v in enumerate(decode_cursor(cursor, ordering, keys))}
         rows = read_all(stmt, {**filters.params, **after, "limit": page_size + 1})

@@ -2,8 +2,9 @@
 
 PostgreSQL matches the trigger-maintained `products.search_vector` (GIN index) against
 `websearch_to_tsquery` (quotes, `-exclusions`, `or`), with the last word also matched as a prefix
-so results follow as-you-type input, and ranks with `ts_rank`. SQLite requires every word to
-appear in the name, SKU or description and ranks name matches first.
+so results follow as-you-type input, and ranks with `ts_rank` (the name weighs more than the
+description, close words more than distant ones). SQLite requires every word to appear in the
+name, SKU or description and ranks name matches first.
 
 A search is a filter like the others (kastoma/products/filters.py): `search_filter` gives its
 shape and its bound values, `search_sql` the SQL of a shape, built once per shape.
@@ -77,26 +78,24 @@ def _websearch(name: str) -> ColumnElement:
 
 
 def _fulltext(form: str) -> SearchMatch:
-    if form == "websearch":
-        query = rank_query = _websearch("search_text")
-    else:
-        # A prefix of the verbatim name tokens, or the stemmed word itself (for the description).
-        prefix = func.to_tsquery("simple", bindparam("search_prefix"), type_=TSQUERY)
-        query = rank_query = prefix.op("||", return_type=TSQUERY)(_websearch("search_last"))
-        if form == "head+prefix":
-            head = _websearch("search_head")
-            query = head.op("&&", return_type=TSQUERY)(query)
-            rank_query = head.op("||", return_type=TSQUERY)(rank_query)
     vector = Product.search_vector
-    return SearchMatch(
-        condition=vector.op("@@")(query),
-        # ts_rank scores a query whose top operator is AND only when every word is there (one
-        # branch of `prefix | stem` never is), so the as-you-type form is ranked by its words
-        # ORed: what matters is which words a product has and in which field (the weights).
-        # ts_rank_cd (cover density) ranks the AND itself, but cost 8x as much per match.
-        rank=func.ts_rank(vector, rank_query, type_=REAL),
-        rank_type=REAL,
-    )
+    if form == "websearch":
+        query = _websearch("search_text")
+        return SearchMatch(vector.op("@@")(query), func.ts_rank(vector, query, type_=REAL), REAL)
+    # The last word: a prefix of the verbatim name tokens, or the stemmed word (the description).
+    prefix = func.to_tsquery("simple", bindparam("search_prefix"), type_=TSQUERY)
+    stem = _websearch("search_last")
+    branches = [prefix, stem]
+    if form == "head+prefix":
+        head = _websearch("search_head")
+        branches = [head.op("&&", return_type=TSQUERY)(branch) for branch in branches]
+    query = branches[0].op("||", return_type=TSQUERY)(branches[1])
+    # Each branch is ranked on its own: ts_rank takes a prefix and the same word unprefixed for
+    # one item (and would rank `basket` zero for `bask`), and ranks an AND by how close its
+    # words are only when they are all there. ts_rank_cd ranks `head & (prefix | stem)` as it
+    # is, but cost eight times as much per match (docs/PERFORMANCE.md).
+    rank = func.ts_rank(vector, branches[0], type_=REAL) + func.ts_rank(vector, branches[1], type_=REAL)
+    return SearchMatch(vector.op("@@")(query), rank, REAL)
 
 
 # --- SQLite -------------------------------------------------------------------------------------

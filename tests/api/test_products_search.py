@@ -39,7 +39,8 @@ def test_name_matches_rank_above_description_matches(client, catalogue):
 
 def test_as_you_type_prefixes(client, catalogue):
     assert set(found(client, "headph")) == {"Wireless Headphones", "Wired Headphones", "Bluetooth Speaker"}
-    assert found(client, "wireless head")[0] == "Wireless Headphones"
+    # The name match first, by its rank (not by the id that breaks ties).
+    assert found(client, "wireless head") == ["Wireless Headphones", "Bluetooth Speaker"]
     assert found(client, "blueto") == ["Bluetooth Speaker"]
 
 
@@ -122,3 +123,26 @@ def test_postgresql_stems_and_honours_phrases(client, catalogue, postgres_only):
     assert "Running Shirt" in found(client, "runner")
     assert found(client, '"wireless headphones"') == ["Wireless Headphones", "Bluetooth Speaker"]
     assert set(found(client, "speaker or mug")) == {"Bluetooth Speaker", "Café Crème Mug"}
+
+
+def test_postgresql_ranks_a_partly_typed_word_by_where_it_is(client, make_product, postgres_only):
+    """`bask` ranks every name match above every description match (ts_rank would take the
+    prefix and the word for one item, and rank them all zero: their order left to their ids)."""
+    for n in range(3):
+        make_product(f"Wicker Basket {n}", description="For bread.")
+        make_product(f"Bread Bin {n}", description="Like a basket, with a lid.")
+    names = found(client, "bask")
+    assert len(names) == 6 and all(name.startswith("Wicker Basket") for name in names[:3])
+    r = client.get(SEARCH, query_string={"q": "bask", "page_size": "2"})
+    cursor = r.get_json()["pagination"]["next_cursor"]
+    rest = client.get(SEARCH, query_string={"q": "bask", "page_size": "10", "cursor": cursor})
+    assert [p["name"] for p in r.get_json()["data"] + rest.get_json()["data"]] == names
+
+
+def test_postgresql_ranks_all_words_in_the_name_first(client, make_product, postgres_only):
+    for n in range(3):
+        make_product(f"Red Red Tee {n}", description="A shirt.")
+        make_product(f"Red Shirt {n}", description="Cotton.")
+    for q in ("red sh", "red shirts"):
+        names = found(client, q)
+        assert len(names) == 6 and all(name.startswith("Red Shirt") for name in names[:3]), (q, names)
