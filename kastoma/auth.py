@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from kastoma.api import error_response
 from kastoma.errors import PermissionDenied
@@ -72,6 +72,14 @@ def _claims_failed(header: dict, payload: dict):
     return _unauthorized("token_invalid", "The token is invalid.")
 
 
+# Built once, values bound per request: the statement is the same object every time, so
+# SQLAlchemy finds its compiled form without building and keying a new one (as listings do,
+# kastoma/products/filters.py).
+_TOKEN_USER = select(User, exists().where(RevokedToken.jti == bindparam("jti")).label("revoked")).where(
+    User.id == bindparam("user_id")
+)
+
+
 @jwt.token_in_blocklist_loader
 def _is_revoked(header: dict, payload: dict) -> bool:
     # Refresh tokens are checked (and reuse punished) by the refresh endpoint itself.
@@ -80,8 +88,7 @@ def _is_revoked(header: dict, payload: dict) -> bool:
     # One statement answers both questions of every authenticated request: is the token revoked,
     # and who is its user (kept for _load_user, which flask-jwt-extended calls next).
     # A token whose user is gone is refused by _load_user.
-    revoked = exists().where(RevokedToken.jti == payload["jti"]).label("revoked")
-    row = db.session.execute(select(User, revoked).where(User.id == _subject(payload))).first()
+    row = db.session.execute(_TOKEN_USER, {"jti": payload["jti"], "user_id": _subject(payload)}).first()
     g.kastoma_token_user = (payload["jti"], row[0] if row else None)
     return bool(row and row[1])
 

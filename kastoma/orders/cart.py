@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
@@ -28,21 +28,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _load(stmt, *, for_update: bool) -> Cart | None:
+def _cart_statements(condition) -> tuple:
+    """(read, lock) statements of the cart matching `condition`, built once."""
+    stmt = select(Cart).where(condition)
+    # Writers of one cart take turns (two tabs adding at once): PostgreSQL locks the cart row
+    # until the commit. The lines are read by a second statement, whose snapshot is taken once
+    # the lock is granted, so it sees the lines the other writer committed (a join in the
+    # locking statement would read them as they were before the wait).
+    return stmt.options(joinedload(Cart.items)), stmt.with_for_update(of=Cart).options(selectinload(Cart.items))
+
+
+_BY_USER = _cart_statements(Cart.user_id == bindparam("key"))
+_BY_TOKEN = _cart_statements(Cart.token_hash == bindparam("key"))
+_UNCLAIMED = _cart_statements(and_(Cart.token_hash == bindparam("key"), Cart.user_id.is_(None)))
+
+
+def _load(statements: tuple, key: object, *, for_update: bool) -> Cart | None:
+    read, lock = statements
     if for_update:
-        # Writers of one cart take turns (two tabs adding at once): PostgreSQL locks the cart
-        # row until the commit. The lines are read by a second statement, whose snapshot is
-        # taken once the lock is granted, so it sees the lines the other writer committed (a
-        # join in the locking statement would read them as they were before the wait).
-        return db.session.scalar(stmt.with_for_update(of=Cart).options(selectinload(Cart.items)))
-    return db.session.execute(stmt.options(joinedload(Cart.items))).unique().scalar_one_or_none()
+        return db.session.scalar(lock, {"key": key})
+    return db.session.execute(read, {"key": key}).unique().scalar_one_or_none()
 
 
 def find_cart(user: User | None, guest_token: str | None, *, for_update: bool = False) -> Cart | None:
     if user is not None:
-        return _load(select(Cart).where(Cart.user_id == user.id), for_update=for_update)
+        return _load(_BY_USER, user.id, for_update=for_update)
     if guest_token:
-        return _load(select(Cart).where(Cart.token_hash == hash_token(guest_token)), for_update=for_update)
+        return _load(_BY_TOKEN, hash_token(guest_token), for_update=for_update)
     return None
 
 
@@ -65,8 +77,7 @@ def get_or_create_cart(user: User | None, guest_token: str | None) -> tuple[Cart
 
 def merge_guest_cart(user: User, guest_token: str) -> Cart | None:
     """Fold a guest cart into the user's cart (quantities summed, capped by stock), then retire it."""
-    unclaimed = select(Cart).where(Cart.token_hash == hash_token(guest_token), Cart.user_id.is_(None))
-    guest = _load(unclaimed, for_update=True)
+    guest = _load(_UNCLAIMED, hash_token(guest_token), for_update=True)
     if guest is None:
         return None
     cart, _ = get_or_create_cart(user, None)

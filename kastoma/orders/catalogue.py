@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
@@ -60,47 +60,30 @@ def snapshot_attributes(product: Product, variant: ProductVariant | None) -> dic
     return dict(variant.attributes if variant is not None else product.attributes or {})
 
 
+# Built once, the ids bound per request (see kastoma/auth.py _TOKEN_USER).
+_PRODUCTS = select(Product).where(Product.id.in_(bindparam("ids", expanding=True)))
+_VARIANTS = select(ProductVariant).where(ProductVariant.id.in_(bindparam("ids", expanding=True)))
+# Fresh values (populate_existing), rows locked in id order.
+_LOCK_PRODUCTS = _PRODUCTS.order_by(Product.id).with_for_update(of=Product).execution_options(populate_existing=True)
+_LOCK_VARIANTS = _VARIANTS.order_by(ProductVariant.id).with_for_update().execution_options(populate_existing=True)
+
+
+def _by_id(statement, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    ids = sorted(set(ids))
+    return {row.id: row for row in db.session.scalars(statement, {"ids": ids})} if ids else {}
+
+
 def load_many(pairs: Iterable[Pair]) -> dict[Pair, tuple[Product, ProductVariant | None]]:
     """Products and variants for many cart lines in two queries (no N+1)."""
     pairs = list(pairs)
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({p for p, _ in pairs})))}
-    variant_ids = {v for _, v in pairs if v}
-    variants = (
-        {v.id: v for v in db.session.scalars(select(ProductVariant).where(ProductVariant.id.in_(variant_ids)))}
-        if variant_ids
-        else {}
-    )
+    products = _by_id(_PRODUCTS, (p for p, _ in pairs))
+    variants = _by_id(_VARIANTS, (v for _, v in pairs if v))
     return {(p, v): (products[p], variants.get(v) if v else None) for p, v in pairs if p in products}
 
 
 def _lock(pairs: list[Pair]) -> tuple[dict[uuid.UUID, Product], dict[uuid.UUID, ProductVariant]]:
     """SELECT ... FOR UPDATE every product, then every variant, each in id order; fresh values."""
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product)
-            .where(Product.id.in_(sorted({p for p, _ in pairs})))
-            .order_by(Product.id)
-            .with_for_update(of=Product)
-            .execution_options(populate_existing=True)
-        )
-    }
-    variant_ids = sorted({v for _, v in pairs if v})
-    variants = (
-        {
-            v.id: v
-            for v in db.session.scalars(
-                select(ProductVariant)
-                .where(ProductVariant.id.in_(variant_ids))
-                .order_by(ProductVariant.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        }
-        if variant_ids
-        else {}
-    )
-    return products, variants
+    return _by_id(_LOCK_PRODUCTS, (p for p, _ in pairs)), _by_id(_LOCK_VARIANTS, (v for _, v in pairs if v))
 
 
 def lock_for_sale(pairs: Iterable[Pair]) -> dict[Pair, tuple[Product, ProductVariant | None]]:

@@ -100,6 +100,20 @@ def test_free_standard_shipping_and_tax_from_settings(client, customer, make_pro
     )
 
 
+def test_a_changed_setting_prices_the_very_next_order(client, customer, make_product, place_order):
+    """The pricing rules are cached per settings version: a change applies at once."""
+    from kastoma.core.settings import set_setting
+
+    product = make_product(price="60.00", stock=5)
+    before = place_order(customer, [(product, 1)], shipping_method="express").get_json()["data"]
+    set_setting("tax_rate", Decimal("10"))
+    set_setting("shipping_rate_express", Decimal("25.00"))
+    db.session.commit()
+    after = place_order(customer, [(product, 1)], shipping_method="express").get_json()["data"]
+    assert (after["tax_amount"], after["shipping_cost"]) == ("6.00", "25.00")
+    assert (before["tax_amount"], before["shipping_cost"]) != (after["tax_amount"], after["shipping_cost"])
+
+
 def test_not_enough_stock_leaves_nothing_behind(client, customer, auth_headers, make_product, place_order):
     plenty, scarce = make_product(stock=10), make_product(stock=1)
     before = order_count()
