@@ -124,6 +124,8 @@ class Namespace:
         return value
 
     def _writing(self) -> bool:
+        if not db.session.registry.has():
+            return False  # no session in this request yet (a listing reads without one): no writes
         session = db.session
         if session.info.get(self.changed_flag):
             return True
