@@ -1,9 +1,10 @@
 """Product listings: filters, orderings, page and keyset (cursor) pagination, cached counts.
 
 A page costs a constant number of queries: the count (cached per filter key and catalogue
-version) and the page itself, as card rows (kastoma/products/cards.py). Cursors are opaque
-base64 JSON of the ordering and the last row's sort key, so deep pages stay cheap and stable
-under inserts.
+version) and the page itself, as card rows (kastoma/products/cards.py). Both statements are
+built once per shape of query and reused with the request's values bound
+(kastoma/products/filters.py). Cursors are opaque base64 JSON of the ordering and the last
+row's sort key, so deep pages stay cheap and stable under inserts.
 """
 
 from __future__ import annotations
@@ -148,9 +149,9 @@ def _count_statement(shape: tuple) -> Select:
 
 
 @lru_cache(maxsize=512)
-def _page_statement(shape: tuple, ordering: str, keyset: bool) -> tuple[Select, list[SortKey], bool]:
+def _page_statement(shape: tuple, ordering: str, keyset: bool) -> tuple[Select, list[SortKey]]:
     """The page's SELECT (bound: the filters' values, `limit`, and `offset` or the cursor's sort
-    key), its sort keys and whether they descend."""
+    key) and its sort keys."""
     searched = search_shape(shape)
     search = search_sql(searched) if searched else None
     keys, descending = sort_keys(ordering, search)
@@ -158,8 +159,8 @@ def _page_statement(shape: tuple, ordering: str, keyset: bool) -> tuple[Select, 
     stmt = stmt.where(*(condition(s) for s in shape))
     stmt = stmt.order_by(*(k.expression.desc() if descending else k.expression.asc() for k in keys))
     if keyset:
-        return stmt.where(_after(keys, descending)).limit(bindparam("limit")), keys, descending
-    return stmt.limit(bindparam("limit")).offset(bindparam("offset")), keys, descending
+        return stmt.where(_after(keys, descending)).limit(bindparam("limit")), keys
+    return stmt.limit(bindparam("limit")).offset(bindparam("offset")), keys
 
 
 # --- The listing --------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def list_products(
     ordering = query.get("ordering") or (f"-{RELEVANCE}" if filters.search else default_ordering)
     page_size = query.get("page_size", 20)
     cursor = query.get("cursor")
-    stmt, keys, _ = _page_statement(tuple(filters.shape), ordering, bool(cursor))  # checks the ordering
+    stmt, keys = _page_statement(tuple(filters.shape), ordering, bool(cursor))  # checks the ordering
     count = _count(scope, {**query, "include_inactive": include_inactive}, filters)
     if cursor:
         after = {f"after_{i}": v for i, v in enumerate(decode_cursor(cursor, ordering, keys))}
