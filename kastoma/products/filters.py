@@ -10,6 +10,7 @@ columns to those of the cached compiled form (profiled, docs/PERFORMANCE.md).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +22,14 @@ from kastoma.products.categories import filter_category_id, subtree_filter_ids
 from kastoma.products.models import Product, ProductVariant
 from kastoma.products.search import search_filter, search_sql
 
-# Range filters: (query key, column, operator); a product's prices span price_min..price_max,
-# so a price range matches when any of its prices (variants included) falls in it.
+# Range filters: query key -> (column, comparison). A product's prices span
+# price_min..price_max, so a price range matches when any of its prices (variants included)
+# falls in it.
 RANGES = {
-    "min_price": (Product.price_max, "__ge__"),
-    "max_price": (Product.price_min, "__le__"),
-    "created_after": (Product.created_at, "__ge__"),
-    "created_before": (Product.created_at, "__le__"),
+    "min_price": (Product.price_max, operator.ge),
+    "max_price": (Product.price_min, operator.le),
+    "created_after": (Product.created_at, operator.ge),
+    "created_before": (Product.created_at, operator.le),
 }
 
 
@@ -92,8 +94,8 @@ def condition(shape: Hashable) -> ColumnElement[bool]:
     if shape in ("category_tree", "within"):
         return Product.category_id.in_(bindparam(shape, expanding=True))
     if shape in RANGES:
-        column, operator = RANGES[shape]
-        return getattr(column, operator)(bindparam(shape))
+        column, compare = RANGES[shape]
+        return compare(column, bindparam(shape))
     match shape:
         case ("in_stock", wanted):
             return Product.stock_total > 0 if wanted else Product.stock_total == 0

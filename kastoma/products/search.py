@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, false, func, literal, or_
@@ -44,8 +45,10 @@ def search_filter(text: str) -> tuple[tuple, dict[str, Any]]:
     return _like_filter(text)
 
 
+@lru_cache(maxsize=256)
 def search_sql(shape: tuple) -> SearchMatch:
-    """A WHERE condition and a relevance expression for a search of this shape."""
+    """A WHERE condition and a relevance expression for a search of this shape (built once: a
+    page statement takes both, its count the condition)."""
     kind, form = shape[1], shape[2]
     return _fulltext(form) if kind == "fulltext" else _like(form)
 
