@@ -99,6 +99,8 @@ def verdict(results: dict) -> list[Check]:
         Check("worker RSS after the runs", f"<= {RSS_LIMIT_MB} MiB", f"{final:.0f} MiB", final <= RSS_LIMIT_MB)
     )
     growth = {key: s["leak_mb"] for key, s in results["scenarios"].items()}
+    if not growth:  # `--only checkout`: no wrk scenario was repeated
+        return checks
     worst = max(growth, key=growth.get)
     checks.append(
         Check(

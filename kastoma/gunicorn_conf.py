@@ -9,7 +9,10 @@ bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Processes learn of each other's catalogue and settings writes through the shared cache only:
 # without REDIS_URL each one keeps its own, so one worker (docs/SCALING.md).
 _shared_cache = bool(os.environ.get("REDIS_URL"))
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8) if _shared_cache else 1))
+# One worker per core plus one (not gunicorn's 2 x cores + 1): Kastoma's requests are mostly
+# Python, and on 2 cores 3 workers beat 5 in 11 of 12 interleaved benchmark pairs (less CPU per
+# request; docs/PERFORMANCE.md). Raise it when the database is on another host.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8) if _shared_cache else 1))
 # Sync workers by default: measured to spread keep-alive load evenly (see docs/PERFORMANCE.md).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -337,6 +337,33 @@ def test_order_numbers_are_unique_even_when_the_random_part_collides(customer, m
     assert len({checkout.generate_order_number() for _ in range(2000)}) == 2000
 
 
+def test_a_taken_order_number_places_the_cart_order_once_under_another(
+    client, customer, auth_headers, make_product, place_order, outbox, monkeypatch
+):
+    from kastoma.orders import checkout
+
+    taken = place_order(customer, make_product(stock=5)).get_json()["data"]["order_number"]
+    headers = auth_headers(customer)
+    lamp = make_product("Lamp", stock=5)
+    client.post("/api/v1/cart/add_item/", headers=headers, json={"product_id": str(lamp.id), "quantity": 2})
+    outbox.clear()
+    candidates = iter([taken, "KAS-20261124-ZZZZZ8"])
+    monkeypatch.setattr(checkout, "generate_order_number", lambda now=None: next(candidates))
+
+    r = client.post(ORDERS, headers=headers, json={"shipping_address": ADDRESS, "payment_method": "credit_card"})
+
+    assert r.status_code == 201, r.get_json()
+    order = r.get_json()["data"]
+    assert order["order_number"] == "KAS-20261124-ZZZZZ8" and order["items"][0]["quantity"] == 2
+    # The lost attempt left nothing behind: one sale, one history entry, one email, cart emptied.
+    assert stock_of(lamp) == 3
+    assert [h["to_status"] for h in order["history"]] == ["pending"]
+    sales = db.session.scalars(select(StockMovement).where(StockMovement.product_id == lamp.id)).all()
+    assert [(m.delta, m.reference) for m in sales if m.reason == "sale"] == [(-2, "KAS-20261124-ZZZZZ8")]
+    assert len(outbox) == 1
+    assert client.get("/api/v1/cart/", headers=headers).get_json()["data"]["items"] == []
+
+
 def test_reviews_of_delivered_purchases_are_verified(
     client, customer, staff, make_user, auth_headers, make_product, place_order
 ):

@@ -102,6 +102,6 @@ def test_gunicorn_starts_one_worker_without_a_shared_cache(monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert importlib.reload(gunicorn_conf).workers == 1
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert importlib.reload(gunicorn_conf).workers == min(multiprocessing.cpu_count() * 2 + 1, 8)
+    assert importlib.reload(gunicorn_conf).workers == min(multiprocessing.cpu_count() + 1, 8)
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert importlib.reload(gunicorn_conf).workers == 3
