@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from kastoma.media import init_media
     from kastoma.metrics import init_metrics
     from kastoma.middleware import init_http
+    from kastoma.reads import init_reads
 
     app = Flask(__name__)
     app.json = JSONProvider(app)
@@ -35,6 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_logging(app.config["LOG_LEVEL"])
     configure_jwt_keys(app)
     init_extensions(app)
+    init_reads(app)
     init_http(app)
     init_metrics(app)
     init_mail(app)
