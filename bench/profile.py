@@ -21,6 +21,8 @@ import sys
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench import dataset
@@ -97,9 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     if not PY_SPY.exists() and not shutil.which("py-spy"):
         raise SystemExit("py-spy is missing: .venv/bin/pip install py-spy")
     py_spy = str(PY_SPY if PY_SPY.exists() else shutil.which("py-spy"))
+    with loaded_server(args.scenario, args.database, args.postgres, args.redis) as (server, load, workdir):
+        raw = workdir / "profile.txt"
+        command = [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses"]
+        command += ["--rate", "100", "--format", "raw", "--duration", str(args.seconds), "--output", str(raw)]
+        # Samples of threads holding the GIL (running Python), or every sample with --idle.
+        command += ["--idle"] if args.idle else ["--gil"]
+        sampler = threading.Thread(target=subprocess.run, args=(command,), kwargs={"capture_output": True})
+        sampler.start()
+        load(args.seconds)
+        sampler.join()
+        print(summarise(frames(raw)))
+    return 0
+
+
+@contextmanager
+def loaded_server(
+    scenario: str, database_name: str, postgres: str, redis: str, connections: int = CONNECTIONS[0]
+) -> Iterator[tuple[Gunicorn, Callable[[int], float], Path]]:
+    """Kastoma under gunicorn on the data set of `make bench`, and `load(seconds)`, which runs the
+    scenario's load (wrk at `connections`, or the checkout clients), prints its result and
+    returns its rate (req/s, or orders/s). Warmed up with 2 s of the load."""
     wrk = ensure_wrk()
-    database = dataset.Database(args.postgres, args.database)
-    env = server_environment(database, args.redis)
+    database = dataset.Database(postgres, database_name)
+    env = server_environment(database, redis)
     os.environ.update(env)
     from kastoma import create_app
 
@@ -111,47 +134,39 @@ def main(argv: list[str] | None = None) -> int:
         server = Gunicorn("kastoma", "wsgi:app", env, workdir)
         try:
             server.start("/health/live/")
-            load = _load(args, app, pools, server, wrk, workdir)
+            load = _load(scenario, connections, app, pools, server, wrk, workdir)
             load(2)  # warm-up
-            raw = workdir / "profile.txt"
-            command = [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses"]
-            command += ["--rate", "100", "--format", "raw", "--duration", str(args.seconds), "--output", str(raw)]
-            # Samples of threads holding the GIL (running Python), or every sample with --idle.
-            command += ["--idle"] if args.idle else ["--gil"]
-            sampler = threading.Thread(target=subprocess.run, args=(command,), kwargs={"capture_output": True})
-            sampler.start()
-            load(args.seconds)
-            sampler.join()
-            print(summarise(frames(raw)))
+            yield server, load, workdir
         finally:
             server.stop()
-    return 0
 
 
-def _load(args, app, pools: Pools, server: Gunicorn, wrk: str, workdir: Path):
+def _load(scenario_key: str, connections: int, app, pools: Pools, server: Gunicorn, wrk: str, workdir: Path):
     """A function running the scenario's load for n seconds."""
-    if args.scenario == "checkout":
+    if scenario_key == "checkout":
         with app.app_context():
             tokens = dataset.access_tokens(pools.shoppers)
         products = [str(p) for p in pools.products]
 
-        def checkout(seconds: int) -> None:
+        def checkout(seconds: int) -> float:
             with app.app_context():
                 dataset.reset_carts(pools.shoppers, [])
                 result = checkout_run(server.base_url, tokens, products, seconds)
             print(f"{result['orders_per_second']} orders/s, p50 {result['p50_ms']} ms", flush=True)
+            return result["orders_per_second"]
 
         return checkout
-    scenario = next(s for s in SCENARIOS if s.key == args.scenario)
+    scenario = next(s for s in SCENARIOS if s.key == scenario_key)
     with app.app_context():
         work = Workload.of(scenario, pools)
         env = work.wrk_env(workdir)
 
-    def run(seconds: int) -> None:
+    def run(seconds: int) -> float:
         with app.app_context():
             work.before_run()
-        result = run_wrk(wrk, f"{server.base_url}{scenario.path}", scenario.script, CONNECTIONS[0], seconds, env)
+        result = run_wrk(wrk, f"{server.base_url}{scenario.path}", scenario.script, connections, seconds, env)
         print(f"{result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms", flush=True)
+        return result.rps
 
     return run
 
