@@ -10,7 +10,7 @@ bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # without REDIS_URL each one keeps its own, so one worker (docs/SCALING.md).
 _shared_cache = bool(os.environ.get("REDIS_URL"))
 # One worker per core plus one (not gunicorn's 2 x cores + 1): Kastoma's requests are mostly
-# Python, and on 2 cores 3 workers beat 5 in 11 of 12 interleaved benchmark pairs (less CPU per
+# Python, and on 2 cores 3 workers beat 5 in 15 of 16 interleaved benchmark pairs (less CPU per
 # request; docs/PERFORMANCE.md). Raise it when the database is on another host.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8) if _shared_cache else 1))
 # Sync workers by default: measured to spread keep-alive load evenly (see docs/PERFORMANCE.md).
