@@ -23,8 +23,9 @@ def _uuids_as_text(dbapi_connection: Any, _record: Any) -> None:
 
 def init_reads(app: Flask) -> None:
     """The reads engine hands UUID columns over as their text: listings only ever write them
-    out as strings, and psycopg2's parsing of ~40 of them into uuid.UUID, for a page of cards
-    to turn back into strings, was ~7 % of an uncached listing's CPU (docs/PERFORMANCE.md)."""
+    out as strings, and psycopg2's parsing of a page's ~40 of them into uuid.UUID, for the
+    cards to turn back into strings, was 11 % of an uncached listing's instructions
+    (docs/PERFORMANCE.md, sixth run)."""
     with app.app_context():
         engine = db.engines.get(READS_BIND)
     if engine is not None:

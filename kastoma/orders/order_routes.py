@@ -65,10 +65,10 @@ def place(data: dict):
     return order, 201, PRIVATE
 
 
-def _place_under_a_free_number(user, data: dict, attempts: int = ORDER_NUMBER_ATTEMPTS):
+def _place_under_a_free_number(user, data: dict):
     """place_order, run again from the start (its transaction rolled back) when the random
     order number was already taken."""
-    for _ in range(attempts):
+    for _ in range(ORDER_NUMBER_ATTEMPTS):
         cart = None if data.get("items") else carts.find_cart(user, None)
         try:
             return place_order(user, data, cart)
