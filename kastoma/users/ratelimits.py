@@ -6,12 +6,20 @@ from collections.abc import Callable
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 from kastoma.extensions import limiter
 
 
 def _identifier() -> str:
-    body = request.get_json(silent=True)
+    # A key function must not raise: flask-limiter takes any error in it for an unreachable
+    # storage and counts in process memory until its next check, then drops those counts. An
+    # over-limit body (413 on reading it) would reset everyone's budget that way; the view
+    # refuses such a body anyway.
+    try:
+        body = request.get_json(silent=True)
+    except HTTPException:
+        return ""
     if not isinstance(body, dict):
         return ""
     value = body.get("email") or body.get("username") or ""

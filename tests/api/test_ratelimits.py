@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -61,3 +62,16 @@ def test_register_is_limited(limited_client):
         ).status_code
 
     assert [attempt(n) for n in range(3)][-1] == 429
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login/", "/api/v1/auth/password-reset/"])
+def test_an_oversized_body_does_not_knock_the_limiter_off_its_storage(limited_client, customer, caplog, path):
+    """The limits key on the email in the body. Reading an over-limit body raises 413 inside
+    the limiter's key function; flask-limiter took any error there for an unreachable storage
+    and fell back to per-process counts, which it drops when it switches back: a way to reset
+    anyone's login budget."""
+    limited_client.application.config["MAX_CONTENT_LENGTH"] = 1024
+    body = {"email": customer.email, "password": "x" * 2048}
+    assert limited_client.post(path, json=body).status_code == 413
+    assert not [r for r in caplog.records if r.name == "flask-limiter" and r.levelno >= logging.WARNING]
+    assert limiter.limiter is limiter._limiter, "the limiter counts in its in-memory fallback"

@@ -16,7 +16,7 @@ import pytest
 
 from config import DEFAULT_JWT_SECRET_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET, load_config
 from kastoma import create_app
-from kastoma.extensions import db
+from kastoma.extensions import db, limiter
 from tests.admin.conftest import csrf_token
 from tests.api.test_cors import ALLOWED
 from tests.conftest import DEFAULT_PASSWORD, make_test_app
@@ -172,6 +172,8 @@ def production_client(monkeypatch):
     """A production app (DEBUG and TESTING off) whose database has no tables at all."""
     for name in SECRETS:
         monkeypatch.setenv(name, STRONG)
+    # flask-limiter keeps its switch on the shared Limiter: production turns it on for every app.
+    monkeypatch.setattr(limiter, "enabled", limiter.enabled)
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": "", "MAIL_BACKEND": "memory"})
     assert not app.debug and not app.testing and not app.config["PROPAGATE_EXCEPTIONS"]
     original = db.session
