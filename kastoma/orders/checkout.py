@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from kastoma.errors import CartEmpty, InsufficientStock, ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders import catalogue
+from kastoma.orders.cart import find_cart
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
 from kastoma.orders.models import Cart, Order, OrderItem
 from kastoma.orders.state import OrderStatus, PaymentStatus, record_initial_status
@@ -172,9 +173,25 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
     return order
 
 
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+def checkout(user: User, data: dict[str, Any]) -> Order:
+    """Place the order of `data`: its `items`, or else the user's cart. Run again from the start
+    (the transaction rolled back, the cart read again) in the rare case that the random order
+    number was already taken. Does not commit."""
+    for _ in range(ORDER_NUMBER_ATTEMPTS):
+        cart = None if data.get("items") else find_cart(user, None)
+        try:
+            return place_order(user, data, cart)
+        except OrderNumberTaken:
+            db.session.rollback()
+    raise RuntimeError("could not allocate a unique order number")
+
+
 class OrderNumberTaken(Exception):
-    """The order's random number was taken by another order: the transaction is lost (the
-    caller rolls it back and places the order again, under a new number)."""
+    """The order's random number was taken by another order: the transaction is lost, and
+    `checkout` places the order again under a new number."""
 
 
 def _insert(order: Order) -> None:
@@ -182,7 +199,7 @@ def _insert(order: Order) -> None:
 
     A number is taken with a chance of (orders so far that day) in 32^6 ~ 10^9: too rare to
     guard every order with a savepoint (two more round trips each). The unique constraint
-    refuses it, and the caller starts over (`place` in kastoma/orders/order_routes.py)."""
+    refuses it, and `checkout` starts over."""
     order.order_number = generate_order_number()
     db.session.add(order)
     try:

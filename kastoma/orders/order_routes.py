@@ -9,9 +9,8 @@ from flask.views import MethodView
 from kastoma.api import Blueprint, SelectPage, success_body
 from kastoma.auth import current_user
 from kastoma.extensions import db
-from kastoma.orders import cart as carts
 from kastoma.orders import lifecycle
-from kastoma.orders.checkout import OrderNumberTaken, place_order
+from kastoma.orders.checkout import checkout
 from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent, record_answer
 from kastoma.orders.queries import get_order, list_orders
 from kastoma.orders.schemas import (
@@ -31,7 +30,6 @@ from kastoma.users.models import Role
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and orders.")
 
 PRIVATE = {"Cache-Control": "private, no-store"}
-ORDER_NUMBER_ATTEMPTS = 5
 
 
 @blp.route("/")
@@ -57,24 +55,12 @@ class Orders(MethodView):
 
 
 def place(data: dict):
-    order = _place_under_a_free_number(current_user(), data)
+    order = checkout(current_user(), data)
     lifecycle.queue_order_email(order, "placed")
     db.session.flush()
     record_answer(201, lambda: success_body(OrderSchema().dump(order)))
     lifecycle.commit_and_notify()
     return order, 201, PRIVATE
-
-
-def _place_under_a_free_number(user, data: dict):
-    """place_order, run again from the start (its transaction rolled back) when the random
-    order number was already taken."""
-    for _ in range(ORDER_NUMBER_ATTEMPTS):
-        cart = None if data.get("items") else carts.find_cart(user, None)
-        try:
-            return place_order(user, data, cart)
-        except OrderNumberTaken:
-            db.session.rollback()
-    raise RuntimeError("could not allocate a unique order number")
 
 
 @blp.route("/my_orders/")
