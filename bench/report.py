@@ -126,6 +126,48 @@ def checkout_summary(checkout: dict) -> dict:
     }
 
 
+def needed_rps(target: Target, conns: str, ceiling: dict[str, dict]) -> float | None:
+    """The req/s a target asks for at `conns` connections: a ratio times the ceiling, or for a
+    p50 with every connection's request in flight, conns / p50 (Little's law, median ~ mean)."""
+    if target.metric == "ratio":
+        return target.value * ceiling[conns]["rps"]
+    if target.metric == "p50_ms":
+        return int(conns) / (target.value / 1000)
+    return None
+
+
+def sql_alone_lines(results: dict, ceiling: dict[str, dict]) -> list[str]:
+    """The uncached scenarios' SQL replayed without the app (bench/sql_alone.py), beside the
+    req/s their targets need and the most the stack could serve. Both references use every
+    core, so their costs per request add: an app as cheap as the ceiling app, running this SQL,
+    would serve 1 / (1 / ceiling + 1 / SQL alone) req/s, and no app is cheaper than that."""
+    lines = []
+    scenarios = {s.key: s for s in SCENARIOS}
+    for key, record in results["scenarios"].items():
+        alone = record.get("sql_alone")
+        if not alone:
+            continue
+        if "skipped" in alone:
+            lines.append(f"| {key} | {alone['skipped']} | | | |")
+            continue
+        needs, best = [], []
+        for conns in record["runs"]:
+            best.append(f"{1 / (1 / ceiling[conns]['rps'] + 1 / alone['rps']):.0f} @{conns}")
+            for target in scenarios[key].targets:
+                rps = needed_rps(target, conns, ceiling) if target.connections in (None, int(conns)) else None
+                if rps is not None:
+                    label = target.label() if target.connections else f"{target.label()} @{conns}"
+                    needs.append(f"{label}: {rps:.0f}")
+        lines.append(
+            f"| {key}: its SQL alone (pgbench, {alone['clients']} clients) | {alone['rps']:.0f} "
+            f"| {alone['latency_ms']:.2f} | {', '.join(best)} | {'; '.join(needs)} |"
+        )
+    if not lines:
+        return []
+    header = "| without the app | req/s | avg ms | at best, with the ceiling app's cost | the targets need (req/s) |"
+    return ["", header, "| --- | ---: | ---: | ---: | --- |", *lines]
+
+
 def markdown(results: dict) -> str:
     summary, ceiling = summarise(results), ceiling_medians(results)
     titles = {s.key: s.title for s in SCENARIOS}
@@ -157,6 +199,7 @@ def markdown(results: dict) -> str:
             f"| {row['orders_per_second']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.0%} "
             f"| {row['unexpected']} | {sql['add_to_cart']} + {sql['checkout']} | {rss:.0f} |"
         )
+    lines += sql_alone_lines(results, ceiling)
     lines += ["", "| target | required | measured | result |", "| --- | --- | --- | --- |"]
     for check in verdict(results):
         lines.append(f"| {check.what} | {check.target} | {check.measured} | {'pass' if check.ok else '**MISS**'} |")

@@ -38,6 +38,7 @@ from bench.load import THREADS, TIMEOUT_S, ensure_wrk, run_wrk
 from bench.report import leak_mb, markdown, verdict
 from bench.scenarios import CHECKOUT_CLIENTS, CONNECTIONS, SCENARIOS, Scenario
 from bench.servers import Gunicorn
+from bench.sql_alone import replay, request_sql
 from bench.sql_counts import statements_per_request
 from bench.workloads import Pools, Workload
 from kastoma.products.seed import vacuum_analyze
@@ -182,7 +183,21 @@ class Suite:
                 )
         record["rss_after"] = rss_series[-1]
         record["leak_mb"] = leak_mb(rss_series[1:])
+        if scenario.sql_alone:
+            record["sql_alone"] = self.sql_alone(work)
         self.results["scenarios"][scenario.key] = record
+
+    def sql_alone(self, work: Workload) -> dict:
+        """The scenario's SQL replayed by pgbench without the app, once per request path."""
+        with self.app.app_context():
+            scripts = [
+                request_sql(self.app, [work.sample_request(n), work.sample_request(n)])
+                for n in range(len(work.paths) or 1)
+            ]
+        database_url = self.app.config["SQLALCHEMY_DATABASE_URI"]
+        result = replay(database_url, scripts, self.workdir, self.args.duration, self.args.runs)
+        self.log(f"  its SQL alone: {result.get('rps', result.get('skipped'))} req/s")
+        return result
 
     def checkout(self, pools: Pools) -> None:
         self.cache.flushdb()

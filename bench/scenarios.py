@@ -50,6 +50,7 @@ class Scenario:
     targets: tuple[Target, ...] = ()
     connections: tuple[int, ...] = CONNECTIONS
     note: str = ""
+    sql_alone: bool = False  # also replay its SQL without the app (bench/sql_alone.py)
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -67,6 +68,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         FILTERED_LIST,
         bust=True,
         targets=(Target("p99_ms", "<=", 30, 16), Target("ratio", ">=", 0.20)),
+        sql_alone=True,
         note="response cache bypassed; the count and the category subtree come from Redis (as designed)",
     ),
     Scenario(
@@ -85,6 +87,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         paths="search",
         bust=True,
         targets=(Target("p50_ms", "<=", 15, 16), Target("p99_ms", "<=", 40, 16)),
+        sql_alone=True,
     ),
     Scenario("category_tree", "Category tree (cached)", "get.lua", "/api/v1/categories/tree/"),
     Scenario(

@@ -14,13 +14,13 @@ from kastoma.extensions import db
 
 
 @contextmanager
-def recorded_statements() -> Iterator[list[str]]:
+def recorded_statements(with_values: bool = False) -> Iterator[list[str]]:
     """The statements sent to the database inside the block, on any of the app's engines
-    (needs an app context)."""
+    (needs an app context); `with_values`: with their bound values in place, as sent."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
+        statements.append(cursor.mogrify(statement, parameters).decode() if with_values else statement)
 
     engines = list(db.engines.values())  # the catalogue's autocommit reads included
     for engine in engines:
