@@ -7,7 +7,8 @@
    generated secrets, LOG_LEVEL=WARNING, Redis db 13, rate limits off), and the ceiling app
    (bench/ceiling_app.py) under the same gunicorn configuration and WEB_CONCURRENCY.
 3. Per scenario: a ceiling run (at 16 and 64 connections in turn), a warm-up, then --runs runs
-   at 16 and at 64 connections; worker RSS after every run; SQL statements per request.
+   at 16 and at 64 connections; worker RSS after every run; SQL statements per request; for
+   the uncached reads, their SQL alone replayed by pgbench (bench/sql_alone.py).
 4. Checkout: 16 parallel clients (add-to-cart + checkout) for --duration, --runs times, the
    stock invariant checked after each run, then a sell-out round for oversell.
 5. bench/results/<timestamp>.json and a markdown table of every target, met or missed.

@@ -34,9 +34,9 @@ def pgbench_path() -> str | None:
 
 
 def request_sql(app: Flask, requests: list[dict]) -> list[str]:
-    """The statements, values included, that the last of `requests` (test-client keyword
-    arguments plus method and path) sends: the ones before it fill the caches that every request
-    under load finds, such as a search's count."""
+    """The SELECTs, values included, that the last of `requests` (test-client keyword arguments
+    plus method and path) sends: the ones before it fill the caches that every request under
+    load finds, such as a search's count. Only reads are replayed, again and again."""
     for request in requests:
         request = dict(request)
         method, path = request.pop("method"), request.pop("path")
@@ -44,7 +44,7 @@ def request_sql(app: Flask, requests: list[dict]) -> list[str]:
             response = app.test_client().open(path, method=method, **request)
         if response.status_code != 200:
             raise RuntimeError(f"{method} {path}: HTTP {response.status_code}")
-    return statements
+    return [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
 
 
 def replay(database_url: str, scripts: list[list[str]], workdir: Path, seconds: int, runs: int) -> dict:
