@@ -22,7 +22,7 @@ METRICS = ("rps", "p50_ms", "p99_ms")
 def medians(runs: list[dict]) -> dict:
     """Median req/s, p50 and p99 of repeated runs, and every error of every run."""
     return {
-        **{m: round(statistics.median(r[m] for r in runs), 2) for m in METRICS},
+        **{m: statistics.median(r[m] for r in runs) for m in METRICS},  # rounded once, when shown
         "errors": sum(r["errors"] for r in runs),
         "runs": len(runs),
     }
@@ -40,7 +40,7 @@ def summarise(results: dict) -> dict[str, dict[str, dict]]:
         summary[key] = {}
         for conns, runs in scenario["runs"].items():
             row = medians(runs)
-            row["ratio"] = round(row["rps"] / ceiling[conns]["rps"], 3)
+            row["ratio"] = row["rps"] / ceiling[conns]["rps"]
             summary[key][conns] = row
     return summary
 
@@ -61,7 +61,7 @@ class Check:
 
 def _target_check(what: str, target: Target, row: dict) -> Check:
     value = row[target.metric]
-    shown = f"{value:.0%}" if target.metric == "ratio" else f"{value:g}"
+    shown = f"{value:.0%}" if target.metric == "ratio" else f"{value:.1f}"
     return Check(what, target.label(), shown, target.met(value))
 
 
@@ -78,7 +78,7 @@ def verdict(results: dict) -> list[Check]:
         scenario = titles[key]
         for conns, row in by_conns.items():
             for target in scenario.targets:
-                if target.connections in (None, int(conns)):
+                if target.applies(conns):
                     checks.append(_target_check(f"{key} @{conns}", target, row))
         errors = sum(row["errors"] for row in by_conns.values())
         checks.append(Check(f"{key}", "0 errors", str(errors), errors == 0))
@@ -138,9 +138,10 @@ def needed_rps(target: Target, conns: str, ceiling: dict[str, dict]) -> float | 
 
 def sql_alone_lines(results: dict, ceiling: dict[str, dict]) -> list[str]:
     """The uncached scenarios' SQL replayed without the app (bench/sql_alone.py), beside the
-    req/s their targets need and the most the stack could serve. Both references use every
-    core, so their costs per request add: an app as cheap as the ceiling app, running this SQL,
-    would serve 1 / (1 / ceiling + 1 / SQL alone) req/s, and no app is cheaper than that."""
+    req/s their targets need. Both references keep every core busy, so their costs per request
+    add: an app as cheap as the ceiling app (which sends no SQL), running this SQL, would serve
+    at most 1 / (1 / ceiling + 1 / SQL alone) req/s. pgbench's own share stands in for the
+    app's database client, which the ceiling app does not have."""
     lines = []
     scenarios = {s.key: s for s in SCENARIOS}
     for key, record in results["scenarios"].items():
@@ -154,7 +155,7 @@ def sql_alone_lines(results: dict, ceiling: dict[str, dict]) -> list[str]:
         for conns in record["runs"]:
             best.append(f"{1 / (1 / ceiling[conns]['rps'] + 1 / alone['rps']):.0f} @{conns}")
             for target in scenarios[key].targets:
-                rps = needed_rps(target, conns, ceiling) if target.connections in (None, int(conns)) else None
+                rps = needed_rps(target, conns, ceiling) if target.applies(conns) else None
                 if rps is not None:
                     label = target.label() if target.connections else f"{target.label()} @{conns}"
                     needs.append(f"{label}: {rps:.0f}")

@@ -27,6 +27,9 @@ class Target:
     value: float
     connections: int | None = None  # None: at every connection count
 
+    def applies(self, conns: int | str) -> bool:
+        return self.connections in (None, int(conns))
+
     def met(self, measured: float) -> bool:
         return {">=": operator.ge, "<=": operator.le}[self.op](measured, self.value)
 

@@ -20,7 +20,8 @@ def recorded_statements(with_values: bool = False) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(cursor.mogrify(statement, parameters).decode() if with_values else statement)
+        with_them = with_values and not executemany  # a batch of writes: its values stay out
+        statements.append(cursor.mogrify(statement, parameters).decode() if with_them else statement)
 
     engines = list(db.engines.values())  # the catalogue's autocommit reads included
     for engine in engines:

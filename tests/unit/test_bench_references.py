@@ -9,9 +9,27 @@ import pytest
 
 from bench.report import needed_rps, sql_alone_lines
 from bench.scenarios import Target
-from bench.sql_alone import pgbench_path, replay, request_sql
+from bench.sql_alone import parse_pgbench, pgbench_path, reads_only, replay, request_sql
 
 CEILING = {"16": {"rps": 4000.0}, "64": {"rps": 3600.0}}
+
+# What pgbench 15 prints for `-T 8 -f a.sql -f b.sql` (abridged), and pgbench 13, whose first
+# tps line counts connecting and must not be taken.
+PGBENCH_15 = """\
+number of transactions actually processed: 10656
+number of failed transactions: 0 (0.000%)
+latency average = 1.502 ms
+initial connection time = 4.120 ms
+tps = 1331.950422 (without initial connection time)
+SQL script 1: a.sql
+ - weight: 1 (targets 50.0% of total)
+ - latency average = 2.640 ms
+"""
+PGBENCH_13 = """\
+latency average = 1.610 ms
+tps = 1240.000000 (including connections establishing)
+tps = 1242.500000 (excluding connections establishing)
+"""
 
 
 def test_a_ratio_needs_its_share_of_the_ceiling_and_a_p50_needs_connections_over_latency():
@@ -41,15 +59,34 @@ def test_the_report_sets_the_sql_alone_beside_what_the_targets_need():
     assert sql_alone_lines({"scenarios": {"list_cached": {"runs": runs}}}, CEILING) == []
 
 
+def test_pgbench_output_gives_the_requests_per_second_without_connecting():
+    assert parse_pgbench(PGBENCH_15) == {"rps": 1331.950422, "latency_ms": 1.502}
+    assert parse_pgbench(PGBENCH_13) == {"rps": 1242.5, "latency_ms": 1.61}  # not the line with connecting
+    with pytest.raises(ValueError, match="no tps"):
+        parse_pgbench("pgbench: error: connection to server failed\n")
+
+
+def test_only_reads_are_replayed():
+    statements = ["SAVEPOINT sa_1", "SELECT 1", "  with t as (select 1) select * from t", "UPDATE x SET y = 1", "BEGIN"]
+    assert reads_only(statements) == ["SELECT 1", "  with t as (select 1) select * from t"]
+
+
 def test_a_search_s_sql_is_recorded_with_its_values_and_replayed_by_pgbench(app, postgres_only, tmp_path):
     search = {"method": "GET", "path": "/api/v1/products/search/?q=teapot"}
     statements = request_sql(app, [search, search])
-    assert statements and any("'teapot'" in statement for statement in statements)
-    assert all(statement.startswith("SELECT") for statement in statements)  # no SAVEPOINT of the suite
+    assert statements and any("'teapot'" in statement for statement in statements)  # values in place
 
     result = replay(app.config["SQLALCHEMY_DATABASE_URI"], [statements], tmp_path, seconds=1, runs=2)
     if pgbench_path() is None:
         assert result == {"skipped": "pgbench not found"}
         return
-    assert result["clients"] == len(os.sched_getaffinity(0))
+    assert result["clients"] == len(os.sched_getaffinity(0)) and result["scripts"] == 1
     assert len(result["samples"]) == 2 and result["rps"] > 0 and result["latency_ms"] > 0
+
+
+def test_a_failing_pgbench_is_a_note_in_the_results_not_a_lost_run(app, postgres_only, tmp_path):
+    result = replay(app.config["SQLALCHEMY_DATABASE_URI"], [["SELECT * FROM no_such_table"]], tmp_path, 1, 1)
+    if pgbench_path() is None:
+        assert result == {"skipped": "pgbench not found"}
+        return
+    assert result["skipped"].startswith("pgbench failed") and "no_such_table" in result["skipped"]
