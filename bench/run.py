@@ -191,11 +191,10 @@ class Suite:
     def sql_alone(self, work: Workload) -> dict:
         """The scenario's SQL replayed by pgbench without the app, once per request path."""
         try:
-            with self.app.app_context():
-                scripts = [
-                    request_sql(self.app, [work.sample_request(n), work.sample_request(n)])
-                    for n in range(len(work.paths) or 1)
-                ]
+            scripts = [
+                request_sql(self.app, [work.sample_request(n), work.sample_request(n)])
+                for n in range(len(work.paths) or 1)
+            ]
         except RuntimeError as exc:  # a reference, not a target: the run's results still count
             result = {"skipped": str(exc)}
         else:

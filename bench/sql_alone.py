@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from bench.sql_counts import recorded_statements
+from bench.sql_counts import request_statements
 
 # pgbench 14+ prints one tps, without connecting; 13 and older two, the second one without it.
 TPS = re.compile(r"^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", re.M)
@@ -49,12 +49,7 @@ def request_sql(app: Flask, requests: list[dict]) -> list[str]:
     if not requests:
         raise ValueError("request_sql needs at least one request")
     for request in requests:
-        request = dict(request)
-        method, path = request.pop("method"), request.pop("path")
-        with app.app_context(), recorded_statements(with_values=True) as statements:
-            response = app.test_client().open(path, method=method, **request)
-        if response.status_code != 200:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status_code}")
+        statements = request_statements(app, request, with_values=True)
     return reads_only(statements)
 
 
@@ -89,8 +84,8 @@ def replay(database_url: str, scripts: list[list[str]], workdir: Path, seconds: 
             return {"skipped": f"pgbench failed (exit {done.returncode}): {done.stderr.strip()[-300:]}"}
         samples.append(parse_pgbench(done.stdout))
     return {
-        "rps": round(statistics.median(s["rps"] for s in samples), 1),
-        "latency_ms": round(statistics.median(s["latency_ms"] for s in samples), 3),
+        "rps": statistics.median(s["rps"] for s in samples),
+        "latency_ms": statistics.median(s["latency_ms"] for s in samples),
         "clients": int(clients),
         "scripts": len(scripts),
         "samples": samples,

@@ -33,14 +33,19 @@ def recorded_statements(with_values: bool = False) -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", record)
 
 
-def statements_per_request(app: Flask, request: dict, expected_status: int = 200) -> int:
-    """How many statements `request` (test-client keyword arguments plus method and path) runs."""
+def request_statements(app: Flask, request: dict, expected_status: int = 200, with_values: bool = False) -> list[str]:
+    """The statements `request` (test-client keyword arguments plus method and path) sends."""
     request = dict(request)
     method, path = request.pop("method"), request.pop("path")
     # A fresh app context, hence a fresh `g` and session, as gunicorn gives every request: a
     # request inside the caller's context would share its `g` (and the rows memoised there).
-    with app.app_context(), recorded_statements() as statements:
+    with app.app_context(), recorded_statements(with_values) as statements:
         response = app.test_client().open(path, method=method, **request)
     if response.status_code != expected_status:
         raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.get_data()[:300]!r}")
-    return len(statements)
+    return statements
+
+
+def statements_per_request(app: Flask, request: dict, expected_status: int = 200) -> int:
+    """How many statements `request` runs (see `request_statements`)."""
+    return len(request_statements(app, request, expected_status))
