@@ -176,6 +176,11 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
 ORDER_NUMBER_ATTEMPTS = 5
 
 
+class OrderNumberTaken(Exception):
+    """The order's random number was taken by another order: the transaction is lost, and
+    `checkout` places the order again under a new number."""
+
+
 def checkout(user: User, data: dict[str, Any]) -> Order:
     """Place the order of `data`: its `items`, or else the user's cart. Run again from the start
     (the transaction rolled back, the cart read again) in the rare case that the random order
@@ -187,11 +192,6 @@ def checkout(user: User, data: dict[str, Any]) -> Order:
         except OrderNumberTaken:
             db.session.rollback()
     raise RuntimeError("could not allocate a unique order number")
-
-
-class OrderNumberTaken(Exception):
-    """The order's random number was taken by another order: the transaction is lost, and
-    `checkout` places the order again under a new number."""
 
 
 def _insert(order: Order) -> None:
