@@ -119,6 +119,9 @@ class Config:
         self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Kastoma <no-reply@kastoma.local>")
+        # Where background jobs (mails, follow-ups) run: `thread` (a worker thread per process,
+        # after the response) or `eager` (right after the commit, in the caller).
+        self.JOBS_BACKEND = env_str("JOBS_BACKEND", "thread")
 
         self.MEDIA_ROOT = env_str("MEDIA_ROOT", str(INSTANCE_DIR / "media"))
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
@@ -171,6 +174,7 @@ class TestingConfig(Config):
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite:///:memory:")
         self.MAIL_BACKEND = "memory"
+        self.JOBS_BACKEND = env_str("JOBS_BACKEND", "eager")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
         # OWASP's minimum Argon2id cost keeps the suite fast while exercising the real hasher.
         self.ARGON2_TIME_COST = 2

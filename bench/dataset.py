@@ -27,7 +27,7 @@ from kastoma.extensions import db
 from kastoma.models import utcnow
 from kastoma.orders.checkout import generate_order_number
 from kastoma.orders.models import Cart, CartItem, Order, OrderItem, OrderStatusHistory
-from kastoma.orders.state import OrderStatus, PaymentStatus
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.totals import ShippingMethod
 from kastoma.products.cache import mark_catalogue_changed
 from kastoma.products.categories import create_category

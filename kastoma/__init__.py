@@ -19,6 +19,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from kastoma.core.mail import init_mail
     from kastoma.docs import DOCS_CONFIG, init_docs
     from kastoma.extensions import init_extensions
+    from kastoma.jobs import init_jobs
     from kastoma.logs import configure_logging
     from kastoma.media import init_media
     from kastoma.metrics import init_metrics
@@ -40,6 +41,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     init_http(app)
     init_metrics(app)
     init_mail(app)
+    init_jobs(app)
     init_media(app)
 
     api = Api(app)

@@ -13,7 +13,7 @@ from kastoma.admin.base import StaffAccess
 from kastoma.core import analytics
 from kastoma.core.settings import get_setting
 from kastoma.extensions import db
-from kastoma.orders.state import OrderStatus
+from kastoma.orders.enums import OrderStatus
 from kastoma.products.listing import low_stock
 from kastoma.products.models import Review, ReviewStatus
 

@@ -18,9 +18,10 @@ from sqlalchemy.orm import selectinload
 from kastoma.admin.base import StaffModelView, date_filters, report_domain_error
 from kastoma.errors import DomainError, ValidationFailed
 from kastoma.extensions import db
-from kastoma.orders import lifecycle
+from kastoma.orders import lifecycle, payments
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Order
-from kastoma.orders.state import OrderStatus, PaymentStatus, allowed_moves
+from kastoma.orders.state import allowed_moves
 from kastoma.users.models import User
 
 # action name -> (button label, target status or None for payment actions, button style)
@@ -44,7 +45,7 @@ def apply_action(order: Order, action: str, actor: User, form: dict[str, str]) -
     """Run one lifecycle action (raises DomainError when the state machine says no). Never commits."""
     note = (form.get("note") or "").strip()
     if action == "mark_paid":
-        lifecycle.mark_paid(order, actor, note)
+        payments.mark_paid(order, actor, note)
         return
     target = ACTIONS[action][1]
     if action == "ship":
@@ -141,8 +142,7 @@ class OrderView(StaffModelView):
         actions = [
             (name, label, style)
             for name, (label, target, style) in ACTIONS.items()
-            if (target in moves)
-            or (name == "mark_paid" and order.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED))
+            if (target in moves) or (name == "mark_paid" and payments.can_mark_paid(order))
         ]
         return self.render(
             self.details_template,
@@ -160,7 +160,7 @@ class OrderView(StaffModelView):
         order = self._load(order_id)
         try:
             apply_action(order, action, self.actor, request.form)
-            lifecycle.commit_and_notify()
+            db.session.commit()
         except DomainError as exc:
             report_domain_error(exc)
         else:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Date, cast, func, select
 
 from kastoma.extensions import db
+from kastoma.orders.enums import OrderStatus
 from kastoma.orders.models import Order, OrderItem
-from kastoma.orders.state import OrderStatus
 
 # Revenue counts orders that were not cancelled or refunded.
 EXCLUDED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)

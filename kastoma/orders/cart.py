@@ -105,10 +105,24 @@ def _find_line(cart: Cart, product_id: uuid.UUID, variant_id: uuid.UUID | None) 
     return next((i for i in cart.items if i.product_id == product_id and i.variant_id == variant_id), None)
 
 
-def _check_quantity(product, variant, quantity: int) -> None:
+def check_line_quantity(quantity: int, field: str = "quantity") -> None:
+    """CART_MAX_LINE_QUANTITY: the most units of one item in a cart, and so in an order."""
     limit = current_app.config["CART_MAX_LINE_QUANTITY"]
     if quantity > limit:
-        raise ValidationFailed(f"At most {limit} of one item per order.", errors={"quantity": [f"At most {limit}."]})
+        raise ValidationFailed(f"At most {limit} of one item per order.", errors={field: [f"At most {limit}."]})
+
+
+def check_line_count(count: int, field: str = "product_id") -> None:
+    """CART_MAX_LINES: the most different items in a cart, and so in an order."""
+    limit = current_app.config["CART_MAX_LINES"]
+    if count > limit:
+        raise ValidationFailed(
+            f"At most {limit} different items per order.", errors={field: [f"At most {limit} different items."]}
+        )
+
+
+def _check_quantity(product, variant, quantity: int) -> None:
+    check_line_quantity(quantity)
     available = catalogue.available(product, variant)
     if quantity > available:
         raise InsufficientStock(
@@ -119,8 +133,8 @@ def _check_quantity(product, variant, quantity: int) -> None:
 def add_item(cart: Cart, product_id: uuid.UUID, variant_id: uuid.UUID | None, quantity: int) -> CartItem:
     product, variant = catalogue.get_purchasable(product_id, variant_id)
     line = _find_line(cart, product.id, variant.id if variant else None)
-    if line is None and len(cart.items) >= current_app.config["CART_MAX_LINES"]:
-        raise ValidationFailed("The cart is full.", errors={"product_id": ["Too many different items in the cart."]})
+    if line is None:
+        check_line_count(len(cart.items) + 1)
     total = (line.quantity if line else 0) + quantity
     _check_quantity(product, variant, total)  # the whole line, not just the increment
     if line is None:

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from kastoma.errors import CartEmpty, InsufficientStock, ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders import catalogue
-from kastoma.orders.cart import find_cart
+from kastoma.orders.cart import check_line_count, check_line_quantity, find_cart
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Cart, Order, OrderItem
-from kastoma.orders.state import OrderStatus, PaymentStatus, record_initial_status
+from kastoma.orders.state import record_initial_status
 from kastoma.orders.totals import ShippingMethod, compute_totals, money, pricing_rules
 from kastoma.users.addresses import get_address
 from kastoma.users.models import User
@@ -41,7 +42,6 @@ ADDRESS_FIELDS = (
     "country",
     "phone",
 )
-MAX_ITEMS = 100
 
 
 def generate_order_number(now: datetime | None = None) -> str:
@@ -68,8 +68,10 @@ def _requested_lines(data: dict[str, Any], cart: Cart | None) -> list[RequestedL
         lines = [RequestedLine(i.product_id, i.variant_id, i.quantity) for i in (cart.items if cart else [])]
     if not lines:
         raise CartEmpty(errors={"items": ["Add something to the cart first."]})
-    if len(lines) > MAX_ITEMS:
-        raise ValidationFailed(errors={"items": [f"At most {MAX_ITEMS} different items per order."]})
+    # The cart's limits, whether the lines come from the cart or from `items` (buy now).
+    check_line_count(len(lines), field="items")
+    for line in lines:
+        check_line_quantity(line.quantity, field="items")
     return lines
 
 

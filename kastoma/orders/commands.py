@@ -15,7 +15,7 @@ orders_cli = AppGroup("orders", help="Order housekeeping.")
 def expire_unpaid_command() -> None:
     """Cancel and restock card orders left unpaid past ORDER_PAYMENT_TIMEOUT_MINUTES."""
     expired = lifecycle.expire_unpaid()
-    lifecycle.commit_and_notify()
+    db.session.commit()
     click.echo(
         f"Expired {len(expired)} unpaid order(s)"
         + (": " + ", ".join(o.order_number for o in expired) if expired else ".")

@@ -93,8 +93,25 @@ def get_coupon(coupon_id: Any) -> Coupon:
     return coupon
 
 
+# The fields whose values must agree with each other (check_rules).
+RULE_FIELDS = ("discount_type", "value", "valid_from", "valid_until")
+
+
+def check_rules(values: dict[str, Any]) -> None:
+    """The rules across fields, on the coupon as it would be saved (created, replaced or patched)."""
+    errors: dict[str, list[str]] = {}
+    if values.get("discount_type") is DiscountType.PERCENTAGE and values.get("value", 0) > 100:
+        errors["value"] = ["A percentage cannot exceed 100."]
+    valid_from, valid_until = values.get("valid_from"), values.get("valid_until")
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        errors["valid_until"] = ["Must be after valid_from."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 def create_coupon(data: dict[str, Any]) -> Coupon:
     data = {**data, "code": normalise_code(data["code"])}
+    check_rules(data)
     if find_coupon(data["code"]) is not None:
         raise ValidationFailed(errors={"code": ["A coupon with this code already exists."]})
     coupon = Coupon(**data)
@@ -104,6 +121,7 @@ def create_coupon(data: dict[str, Any]) -> Coupon:
 
 
 def update_coupon(coupon: Coupon, data: dict[str, Any]) -> Coupon:
+    check_rules({**{field: getattr(coupon, field) for field in RULE_FIELDS}, **data})
     if "code" in data:
         data = {**data, "code": normalise_code(data["code"])}
         other = find_coupon(data["code"])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kastoma.extensions import db
 from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum, utcnow
-from kastoma.orders.state import OrderStatus, PaymentStatus
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.totals import DiscountType, ShippingMethod
 
 Money = Numeric(12, 2)

@@ -8,10 +8,11 @@ from flask.views import MethodView
 
 from kastoma.api import Blueprint, SelectPage, success_body
 from kastoma.auth import current_user
-from kastoma.extensions import db
-from kastoma.orders import lifecycle
+from kastoma.extensions import commit_keeping_loaded_state, db
+from kastoma.orders import lifecycle, payments
 from kastoma.orders.checkout import checkout
 from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent, record_answer
+from kastoma.orders.notifications import PLACED, notify
 from kastoma.orders.queries import get_order, list_orders
 from kastoma.orders.schemas import (
     CancelSchema,
@@ -56,10 +57,10 @@ class Orders(MethodView):
 
 def place(data: dict):
     order = checkout(current_user(), data)
-    lifecycle.queue_order_email(order, "placed")
+    notify(order, PLACED)
     db.session.flush()
     record_answer(201, lambda: success_body(OrderSchema().dump(order)))
-    lifecycle.commit_and_notify()
+    commit_keeping_loaded_state()
     return order, 201, PRIVATE
 
 
@@ -109,7 +110,7 @@ class Cancel(MethodView):
         order = lifecycle.cancel_order(
             get_order(user, order_id, lock=True), user, by_staff=user.is_staff, note=data["note"]
         )
-        lifecycle.commit_and_notify()
+        commit_keeping_loaded_state()
         return order
 
 
@@ -123,7 +124,7 @@ class UpdateStatus(MethodView):
         """Staff: move the order through its lifecycle (409 invalid_transition otherwise)"""
         user = current_user()
         order = lifecycle.change_status(get_order(user, order_id, lock=True), data["status"], user, data["note"])
-        lifecycle.commit_and_notify()
+        commit_keeping_loaded_state()
         return order
 
 
@@ -149,8 +150,8 @@ class Pay(MethodView):
     def post(self, data, order_id: UUID):
         """Pay your order: `dummy` test cards (tok_visa, tok_chargeDeclined, tok_processing) or `manual`"""
         user = current_user()
-        payment = lifecycle.pay(get_order(user, order_id, lock=True, own_only=True), data["provider"], data["token"])
-        lifecycle.commit_and_notify()
+        payment = payments.pay(get_order(user, order_id, lock=True, own_only=True), data["provider"], data["token"])
+        commit_keeping_loaded_state()
         return payment
 
 
@@ -163,6 +164,6 @@ class MarkPaid(MethodView):
     def post(self, data, order_id: UUID):
         """Staff: record a manual payment (bank transfer received, cash collected)"""
         user = current_user()
-        payment = lifecycle.mark_paid(get_order(user, order_id, lock=True), user, data["note"])
-        lifecycle.commit_and_notify()
+        payment = payments.mark_paid(get_order(user, order_id, lock=True), user, data["note"])
+        commit_keeping_loaded_state()
         return payment

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
 from kastoma.api import Blueprint
 from kastoma.errors import ValidationFailed
-from kastoma.orders import lifecycle
-from kastoma.orders.payments import SIGNATURE_HEADER, verify_signature
+from kastoma.extensions import commit_keeping_loaded_state
+from kastoma.orders import payments
+from kastoma.orders.providers import SIGNATURE_HEADER, verify_signature
 from kastoma.orders.schemas import WebhookAckSchema
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payment provider webhooks.")
@@ -36,11 +35,9 @@ class Webhook(MethodView):
         body = request.get_data(cache=True)
         verify_signature(request.headers.get(SIGNATURE_HEADER), body)
         try:
-            event = json.loads(body)
-        except (ValueError, RecursionError) as exc:
+            event = current_app.json.loads(body)
+        except ValueError as exc:
             raise ValidationFailed(errors={"_schema": ["Invalid JSON body."]}) from exc
-        if not isinstance(event, dict):
-            raise ValidationFailed(errors={"_schema": ["Expected a JSON object."]})
-        applied = lifecycle.handle_webhook(provider, event)
-        lifecycle.commit_and_notify()
+        applied = payments.handle_webhook(provider, event)
+        commit_keeping_loaded_state()
         return {"received": True, "duplicate": not applied}

@@ -8,8 +8,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from kastoma.fields import AwareUTCDateTime, Money, UTCDateTime, http_url
-from kastoma.orders.payments import METHOD_PROVIDERS
-from kastoma.orders.state import OrderStatus, PaymentStatus
+from kastoma.orders.enums import OrderStatus, PaymentStatus
+from kastoma.orders.providers import METHOD_PROVIDERS
 from kastoma.orders.totals import DiscountType, ShippingMethod
 from kastoma.schemas import StrictSchema
 from kastoma.users.schemas import PostalAddressSchema
@@ -298,17 +298,6 @@ class CouponSchema(StrictSchema):
     valid_until = AwareUTCDateTime(allow_none=True, load_default=None)
     is_active = ma.fields.Boolean(load_default=True)
     created_at = ma.fields.DateTime(dump_only=True)
-
-    @ma.validates_schema
-    def consistent(self, data: dict, partial: bool = False, **kwargs: object) -> None:
-        if (
-            data.get("discount_type") is DiscountType.PERCENTAGE
-            and data.get("value") is not None
-            and data["value"] > 100
-        ):
-            raise ma.ValidationError("A percentage cannot exceed 100.", "value")
-        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] <= data["valid_from"]:
-            raise ma.ValidationError("Must be after valid_from.", "valid_until")
 
 
 class CouponQuerySchema(ma.Schema):

@@ -2,35 +2,16 @@
 
 Every move is checked against TRANSITIONS, recorded in the status history with its actor and
 note, and stamps the matching timestamp. Side effects (restock, refunds, emails) belong to the
-callers in `lifecycle.py`.
+callers in `lifecycle.py` and `payments.py`.
 """
 
 from __future__ import annotations
 
-import enum
-
 from kastoma.errors import InvalidTransition
 from kastoma.extensions import db
 from kastoma.models import utcnow
-
-
-class OrderStatus(enum.StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    PROCESSING = "processing"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-
-
-class PaymentStatus(enum.StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
-
+from kastoma.orders.enums import OrderStatus, PaymentStatus
+from kastoma.orders.models import OrderStatusHistory
 
 S = OrderStatus
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -71,8 +52,6 @@ def allowed_moves(current: OrderStatus, *, by_staff: bool) -> frozenset[OrderSta
 
 def transition(order, to: OrderStatus, *, actor=None, note: str = "", by_staff: bool = True) -> None:
     """Move `order` to `to` or raise InvalidTransition; records the history entry."""
-    from kastoma.orders.models import OrderStatusHistory
-
     current = OrderStatus(order.status)
     if to not in allowed_moves(current, by_staff=by_staff):
         raise InvalidTransition(
@@ -87,29 +66,28 @@ def transition(order, to: OrderStatus, *, actor=None, note: str = "", by_staff: 
     order.status = to
     if to in _STAMPS:
         setattr(order, _STAMPS[to], now)
-    db.session.add(
-        OrderStatusHistory(
-            order=order,
-            from_status=current,
-            to_status=to,
-            actor_id=getattr(actor, "id", None),
-            note=note,
-            created_at=now,
-        )
-    )
+    _record(order, current, to, actor, note, now)
 
 
 def record_initial_status(order, actor=None) -> None:
-    from kastoma.orders.models import OrderStatusHistory
+    _record(order, None, order.status, actor, "Order placed.")
 
+
+def record_note(order, note: str, actor=None) -> None:
+    """A history entry that moves nothing (from and to are the current status): something staff
+    and the customer should see in the order's timeline, such as a refund."""
+    _record(order, order.status, order.status, actor, note)
+
+
+def _record(order, from_status, to_status, actor, note: str, at=None) -> None:
     db.session.add(
         OrderStatusHistory(
             order=order,
-            from_status=None,
-            to_status=order.status,
+            from_status=from_status,
+            to_status=to_status,
             actor_id=getattr(actor, "id", None),
-            note="Order placed.",
-            created_at=utcnow(),
+            note=note,
+            created_at=at or utcnow(),
         )
     )
 

@@ -26,8 +26,8 @@ EDITABLE = ("rating", "title", "text")
 
 def has_purchased(user: User, product: Product) -> bool:
     """Whether the user has a delivered order containing the product (`is_verified_purchase`)."""
+    from kastoma.orders.enums import OrderStatus
     from kastoma.orders.models import Order, OrderItem  # orders build on the catalogue
-    from kastoma.orders.state import OrderStatus
 
     return bool(
         db.session.scalar(

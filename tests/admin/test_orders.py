@@ -7,14 +7,24 @@ import uuid
 import pytest
 
 from kastoma.extensions import db
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Order
-from kastoma.orders.state import OrderStatus, PaymentStatus
 
 
 @pytest.fixture
 def order(customer, make_product, place_order):
+    """A card order of two mugs."""
     product = make_product("Admin Mug", price="12.50", stock=10, sku="ADM-MUG")
-    response = place_order(customer, (product, 2) and [(product, 2)])
+    response = place_order(customer, [(product, 2)])
+    assert response.status_code == 201, response.get_json()
+    return db.session.get(Order, uuid.UUID(response.get_json()["data"]["id"]))
+
+
+@pytest.fixture
+def manual_order(customer, make_product, place_order):
+    """A bank-transfer order, which staff mark paid when the money arrives."""
+    product = make_product("Admin Bowl", price="9.00", stock=10, sku="ADM-BOWL")
+    response = place_order(customer, [(product, 1)], payment_method="bank_transfer")
     assert response.status_code == 201, response.get_json()
     return db.session.get(Order, uuid.UUID(response.get_json()["data"]["id"]))
 
@@ -95,7 +105,9 @@ def test_cancel_restocks_through_the_lifecycle(staff_client, post_form, order):
     assert "cannot go from cancelled to confirmed" in response.get_data(as_text=True)
 
 
-def test_mark_paid_then_refund_after_delivery(staff_client, post_form, order):
+def test_mark_paid_then_refund_after_delivery(staff_client, post_form, manual_order):
+    order = manual_order
+    assert "Mark paid" in staff_client.get(f"/admin/order/details/?id={order.id}").get_data(as_text=True)
     act(staff_client, post_form, order, "mark_paid")
     paid = reload(order)
     assert paid.payment_status is PaymentStatus.PAID and paid.status is OrderStatus.CONFIRMED
@@ -105,6 +117,15 @@ def test_mark_paid_then_refund_after_delivery(staff_client, post_form, order):
         act(staff_client, post_form, order, action, tracking_number="T-9")
     refunded = reload(order)
     assert refunded.status is OrderStatus.REFUNDED and refunded.payment_status is PaymentStatus.REFUNDED
+
+
+def test_card_orders_are_not_marked_paid_by_staff(staff_client, post_form, order):
+    """A card order is paid through its provider: the back office neither offers nor accepts
+    "Mark paid" (its charge may be in flight; issue 17, item 2)."""
+    assert "Mark paid" not in staff_client.get(f"/admin/order/details/?id={order.id}").get_data(as_text=True)
+    response = act(staff_client, post_form, order, "mark_paid")
+    assert "paid through the payment provider" in response.get_data(as_text=True)
+    assert reload(order).payment_status is PaymentStatus.PENDING
 
 
 def test_unknown_action_is_a_bad_request(staff_client, post_form, order):

@@ -90,3 +90,26 @@ def test_sales_report(client, customer, staff, auth_headers, make_product, place
         query_string={"from": "2026-02-01", "to": "2026-01-01"},
     )
     assert bad.status_code == 400
+
+
+def test_patch_keeps_the_create_time_rules(client, staff, auth_headers, make_coupon):
+    """PATCH is checked on the coupon as it would be saved, by the same rules as a create (issue 17, item 5)."""
+    headers = auth_headers(staff)
+    percent = make_coupon(code="PCT10", discount_type="percentage", value="10")
+    fixed = make_coupon(code="FIX500", discount_type="fixed", value="500")
+    start = datetime(2027, 1, 10, tzinfo=UTC)
+    window = make_coupon(code="WINDOW", valid_from=start, valid_until=start + timedelta(days=5))
+    for coupon, body, field in (
+        (percent, {"value": "500.00"}, "value"),
+        (fixed, {"discount_type": "percentage"}, "value"),
+        (window, {"valid_until": (start - timedelta(days=1)).isoformat()}, "valid_until"),
+        (window, {"valid_from": (start + timedelta(days=6)).isoformat()}, "valid_until"),
+    ):
+        r = client.patch(f"{COUPONS}{coupon.id}/", headers=headers, json=body)
+        assert r.status_code == 400 and field in r.get_json()["errors"], (body, r.get_json())
+    detail = client.get(f"{COUPONS}{fixed.id}/", headers=headers).get_json()["data"]
+    assert (detail["discount_type"], detail["value"]) == ("fixed", "500.00")
+    r = client.post(COUPONS, headers=headers, json={"code": "BAD", "discount_type": "percentage", "value": "101"})
+    assert r.status_code == 400 and "value" in r.get_json()["errors"]
+    ok = client.patch(f"{COUPONS}{fixed.id}/", headers=headers, json={"discount_type": "percentage", "value": "50"})
+    assert ok.status_code == 200 and ok.get_json()["data"]["value"] == "50.00"

@@ -376,3 +376,19 @@ def test_reviews_of_delivered_purchases_are_verified(
         client.patch(f"{ORDERS}{order['id']}/update_status/", headers=auth_headers(staff), json={"status": status})
     buyer = client.post(f"/api/v1/products/{product.id}/reviews/", headers=auth_headers(customer), json=review)
     assert buyer.status_code == 201 and buyer.get_json()["data"]["is_verified_purchase"] is True
+
+
+def test_buy_now_keeps_the_carts_per_line_cap(app, client, customer, auth_headers, make_product, place_order):
+    """`items` obey CART_MAX_LINE_QUANTITY and CART_MAX_LINES, duplicates merged first (issue 17, item 4)."""
+    product = make_product(stock=1000)
+    limit = app.config["CART_MAX_LINE_QUANTITY"]
+    for lines in ([(product, 300)], [(product, 60), (product, 60)], [(product, limit + 1)]):
+        r = place_order(customer, lines)
+        assert r.status_code == 400 and "items" in r.get_json()["errors"], (lines, r.get_json())
+    many = [make_product(stock=5) for _ in range(app.config["CART_MAX_LINES"] + 1)]
+    r = place_order(customer, [(p, 1) for p in many])
+    assert r.status_code == 400 and "different items" in r.get_json()["message"]
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+    assert db.session.get(Product, product.id).stock == 1000
+    ok = place_order(customer, [(product, limit - 1), (product, 1)])
+    assert ok.status_code == 201 and ok.get_json()["data"]["items"][0]["quantity"] == limit

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kastoma.extensions import db
+from kastoma.orders.enums import OrderStatus
 from kastoma.orders.models import Order, OrderItem
-from kastoma.orders.state import OrderStatus
 from kastoma.orders.totals import compute_totals, money, pricing_rules
 from kastoma.products.models import Product, StockMovement, StockReason
 

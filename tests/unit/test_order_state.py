@@ -7,13 +7,12 @@ import itertools
 import pytest
 
 from kastoma.errors import InvalidTransition
+from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Order
 from kastoma.orders.state import (
     CUSTOMER_CANCELLABLE,
     PAYMENT_TRANSITIONS,
     TRANSITIONS,
-    OrderStatus,
-    PaymentStatus,
     allowed_moves,
     set_payment_status,
     transition,

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from kastoma.orders.payments import InvalidSignature, sign, verify_signature
+from kastoma.orders.providers import InvalidSignature, sign, verify_signature
 
 BODY = b'{"id": "evt_1", "type": "payment.succeeded", "data": {"reference": "dum_x"}}'
 
