@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from kastoma.core.emails import ensure_default_templates
@@ -16,10 +17,12 @@ from kastoma.extensions import db
 from kastoma.orders.coupons import ensure_demo_coupons
 from kastoma.products.seed import DEFAULT_PRODUCTS, seed_catalogue
 from kastoma.users.models import Role, User
+from kastoma.users.passwords import verify_password
 from kastoma.users.services import create_user
 from kastoma.users.tokens import issue_token_pair
 
-# Demo accounts created by `flask seed`; their passwords are printed, never used in production.
+# Demo accounts created by `flask seed`. Outside production they get these published passwords
+# (so `make run` can print them); in production only with --demo-users, and then random ones.
 DEMO_USERS = [
     ("admin", "admin@kastoma.local", "Kastoma-Admin-2026!", Role.ADMIN, "Ada", "Admin"),
     ("staff", "staff@kastoma.local", "Kastoma-Staff-2026!", Role.STAFF, "Sam", "Staff"),
@@ -27,12 +30,27 @@ DEMO_USERS = [
 ]
 
 
-def ensure_demo_users() -> list[tuple[str, str, str]]:
-    """Create the demo accounts that do not exist yet; return (role, email, password) of all."""
-    for username, email, password, role, first, last in DEMO_USERS:
+def ensure_demo_users(*, random_passwords: bool = False) -> list[tuple[str, str, str | None]]:
+    """Create the demo accounts that do not exist yet; (role, email, password) of each, the
+    password None for an account that existed already (it is not changed)."""
+    accounts = []
+    for username, email, published, role, first, last in DEMO_USERS:
+        password = None
         if db.session.scalar(select(User).where(User.email == email)) is None:
+            password = secrets.token_urlsafe(18) if random_passwords else published
             create_user(username, email, password, first_name=first, last_name=last, role=role, check_policy=False)
-    return [(role.value, email, password) for _, email, password, role, _, _ in DEMO_USERS]
+        accounts.append((role.value, email, password))
+    return accounts
+
+
+def published_password_accounts() -> list[str]:
+    """Emails of demo accounts that still accept their published password."""
+    emails = []
+    for _, email, published, *_ in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None and user.is_active and verify_password(user.password_hash, published):
+            emails.append(email)
+    return emails
 
 
 @click.command("seed")
@@ -45,11 +63,19 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     help="How many demo products the catalogue should hold (missing ones are added).",
 )
 @click.option("--clear", is_flag=True, help="Remove the demo catalogue first (staff-created data stays).")
-def seed_command(product_count: int, clear: bool) -> None:
+@click.option(
+    "--demo-users/--no-demo-users",
+    default=None,
+    help="Create the demo accounts (admin, staff, customer). Default: yes with published passwords, "
+    "except in production: there only when asked, with random passwords printed once.",
+)
+def seed_command(product_count: int, clear: bool, demo_users: bool | None) -> None:
     """Load idempotent demo data: settings, email templates, demo users and the demo catalogue."""
+    production = current_app.config["ENV_NAME"] == "production"
     settings = ensure_default_settings()
     templates = ensure_default_templates()
-    users = ensure_demo_users()
+    wanted = demo_users if demo_users is not None else not production
+    users = ensure_demo_users(random_passwords=production) if wanted else []
     coupons = ensure_demo_coupons()
     db.session.commit()
     click.echo(f"Seeded {settings} settings, {templates} email templates and {coupons} coupons.")
@@ -60,9 +86,24 @@ def seed_command(product_count: int, clear: bool) -> None:
         f"Catalogue: {catalogue.categories_created} new categories, {catalogue.products_created} new demo products "
         f"({catalogue.products_total} in all)."
     )
-    click.echo("Demo accounts (development only):")
-    for role, email, password in users:
-        click.echo(f"  {role:<9} {email:<26} {password}")
+    _report_demo_users(users, production, asked=bool(demo_users))
+
+
+def _report_demo_users(users: list[tuple[str, str, str | None]], production: bool, *, asked: bool) -> None:
+    if production and not asked:
+        click.echo("No demo accounts in production (pass --demo-users for ones with random passwords).")
+    if users:
+        heading = "passwords shown once; store them now" if production else "development only"
+        click.echo(f"Demo accounts ({heading}):")
+        for role, email, password in users:
+            click.echo(f"  {role:<9} {email:<26} {password or '(exists; password unchanged)'}")
+    if production:
+        for email in published_password_accounts():
+            click.secho(
+                f"Warning: {email} still accepts its published demo password; change it or deactivate the account.",
+                err=True,
+                fg="red",
+            )
 
 
 @click.command("create-admin")

@@ -80,3 +80,38 @@ def test_purge_tokens_keeps_what_still_matters(app, customer, tokens_for):
     assert db.session.scalars(select(RevokedToken.jti)).all() == ["current-jti"]
     remaining = db.session.scalars(select(RefreshToken.id).where(RefreshToken.user_id == customer.id)).all()
     assert remaining == [rows[1].id]
+
+
+def login_status(client, email, password):
+    return client.post("/api/v1/auth/login/", json={"email": email, "password": password}).status_code
+
+
+def test_seed_in_production_creates_no_demo_logins_unless_asked(app, client, monkeypatch):
+    """Issue 17, item 6: the published demo passwords never work in production."""
+    from kastoma.cli import DEMO_USERS
+
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    runner = app.test_cli_runner()
+    plain = runner.invoke(args=["seed", "--products", "0"])
+    assert plain.exit_code == 0 and "No demo accounts in production" in plain.output
+    demo_emails = [email for _, email, *_ in DEMO_USERS]
+    assert db.session.scalar(select(User).where(User.email.in_(demo_emails))) is None
+    asked = runner.invoke(args=["seed", "--products", "0", "--demo-users"])
+    assert asked.exit_code == 0, asked.output
+    printed = dict(line.split()[1:3] for line in asked.output.splitlines() if "@kastoma.local" in line)
+    assert set(printed) == {email for _, email, *_ in DEMO_USERS}
+    for _, email, published, *_ in DEMO_USERS:
+        assert printed[email] != published and len(printed[email]) >= 20
+        assert login_status(client, email, published) == 401
+        assert login_status(client, email, printed[email]) == 200
+    again = runner.invoke(args=["seed", "--products", "0", "--demo-users"])
+    assert again.output.count("(exists; password unchanged)") == 3
+
+
+def test_seed_in_production_warns_of_a_published_password_still_in_use(app, monkeypatch):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed", "--products", "0"]).exit_code == 0  # development: published passwords
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    result = runner.invoke(args=["seed", "--products", "0"])
+    assert result.exit_code == 0
+    assert "admin@kastoma.local still accepts its published demo password" in result.output
