@@ -77,12 +77,21 @@ class Config:
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)  # KiB
         self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
-        # Rate limits (flask-limiter syntax), applied per client IP plus the submitted identifier.
+        # Rate limits (flask-limiter syntax). Logins are counted per account (whether named by
+        # email or username, API and back office together) and per client IP; sign-ups per IP
+        # plus the submitted email; reset mails per email.
         self.RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute")
+        self.RATELIMIT_LOGIN_PER_IP = env_str("RATELIMIT_LOGIN_PER_IP", "60/minute")
         self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
         self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5/hour")
         self.RATELIMIT_ADMIN_LOGIN = env_str("RATELIMIT_ADMIN_LOGIN", "10/minute")  # per client IP
         self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
+        # Sign-ups confirm their address from a mailed link before the account exists, so that
+        # a sign-up never tells whether an address has an account (production's default).
+        self.REGISTRATION_EMAIL_CONFIRMATION = env_bool("REGISTRATION_EMAIL_CONFIRMATION", False)
+        # Storefront pages for the mailed links; the token is appended (as PASSWORD_RESET_URL).
+        self.REGISTRATION_CONFIRM_URL = env_str("REGISTRATION_CONFIRM_URL")
+        self.EMAIL_CHANGE_CONFIRM_URL = env_str("EMAIL_CHANGE_CONFIRM_URL")
 
         self.REVIEWS_REQUIRE_APPROVAL = env_bool("REVIEWS_REQUIRE_APPROVAL", True)
         # Browsers and CDNs may reuse anonymous catalogue responses this long (seconds).
@@ -191,6 +200,7 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", "smtp")
+        self.REGISTRATION_EMAIL_CONFIRMATION = env_bool("REGISTRATION_EMAIL_CONFIRMATION", True)
 
     def validate(self) -> None:
         """Refuse to run production with the development secrets."""

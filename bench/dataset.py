@@ -26,8 +26,8 @@ from sqlalchemy import delete, func, insert, select, text, update
 from kastoma.extensions import db
 from kastoma.models import utcnow
 from kastoma.orders.checkout import generate_order_number
-from kastoma.orders.models import Cart, CartItem, Order, OrderItem, OrderStatusHistory
 from kastoma.orders.enums import OrderStatus, PaymentStatus
+from kastoma.orders.models import Cart, CartItem, Order, OrderItem, OrderStatusHistory
 from kastoma.orders.totals import ShippingMethod
 from kastoma.products.cache import mark_catalogue_changed
 from kastoma.products.categories import create_category

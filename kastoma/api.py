@@ -173,6 +173,14 @@ def envelope_schema(schema_cls: type[ma.Schema] | None, many: bool) -> type[ma.S
 # --- Responses --------------------------------------------------------------------------------
 
 
+def answer(status: int, schema: ma.Schema, data: Any, message: str | None = None):
+    """A response whose status and body schema differ from the operation's main response
+    (declared with `alt_response`), in the envelope."""
+    response = jsonify(success_body(schema.dump(data), message))
+    response.status_code = status
+    return response
+
+
 def set_pagination(pagination: dict[str, Any]) -> None:
     """Set the envelope's `pagination` for a list a view pages itself (e.g. keyset pagination)."""
     g.api_pagination = pagination

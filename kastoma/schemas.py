@@ -50,3 +50,9 @@ class StrictSchema(ma.Schema):
         if errors:
             raise ma.ValidationError(errors)
         return data
+
+
+class MessageSchema(ma.Schema):
+    """A plain answer: what was done."""
+
+    detail = ma.fields.String(required=True)

@@ -125,6 +125,29 @@ def outbox(app):
     return backend.outbox
 
 
+class DeferredJobs(list):
+    """A job backend that records what it is given; `run()` runs it, as a worker would once the
+    request has been answered."""
+
+    def submit(self, name: str, kwargs: dict, request_id: str | None) -> None:
+        self.append((name, kwargs))
+
+    def run(self) -> None:
+        from kastoma.jobs import run_job
+
+        while self:
+            name, kwargs = self.pop(0)
+            run_job(name, kwargs)
+
+
+@pytest.fixture
+def deferred_jobs(app, monkeypatch):
+    """Jobs recorded instead of run at once (the test runs them with `.run()`)."""
+    jobs = DeferredJobs()
+    monkeypatch.setitem(app.extensions, "kastoma_jobs", jobs)
+    return jobs
+
+
 @pytest.fixture
 def postgres_only(app):
     """For tests that need PostgreSQL: skipped on SQLite locally, a failure in CI."""

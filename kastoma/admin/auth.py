@@ -21,9 +21,14 @@ from flask_limiter.util import get_remote_address
 
 from kastoma.extensions import db, limiter
 from kastoma.users.models import User
-from kastoma.users.services import InvalidCredentials, authenticate
+from kastoma.users.ratelimits import limit_per_account
+from kastoma.users.services import InvalidCredentials, authenticate, end_sessions
 
 SESSION_KEY = "admin_user_id"
+# The account's token_version at sign-in: a logout, a password change or reset, a deactivation
+# or a confirmed email change moves it on, and every back-office session of the account ends
+# with it, copied cookies included.
+VERSION_KEY = "admin_token_version"
 
 bp = Blueprint(
     "admin_auth", __name__, template_folder="templates", static_folder="static", static_url_path="/kastoma-static"
@@ -41,7 +46,7 @@ def current_staff() -> User | None:
             user = db.session.get(User, uuid.UUID(raw))
         except ValueError:
             user = None
-        if user is not None and not user.is_active:
+        if user is not None and (not user.is_active or session.get(VERSION_KEY) != user.token_version):
             user = None
     g.admin_user = user
     return user
@@ -88,6 +93,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login/", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_login_key, methods=["POST"])
+@limit_per_account("RATELIMIT_LOGIN", methods=["POST"])
 def login() -> Any:
     """Sign in with email and password (staff and admins only)."""
     error = None
@@ -108,6 +114,7 @@ def login() -> Any:
             db.session.commit()  # last_login_at and a possible rehash
             session.clear()  # no session fixation: a fresh session for the new identity
             session[SESSION_KEY] = str(user.id)
+            session[VERSION_KEY] = user.token_version
             session.permanent = True
             flash(f"Welcome, {user.first_name or user.username}.", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -119,7 +126,12 @@ def login() -> Any:
 
 @bp.route("/logout/", methods=["POST"])
 def logout() -> Any:
-    """End the back-office session."""
+    """End the back-office session, and with it every other session of the account (a copied
+    cookie, another browser, its API tokens): the account's token version moves on."""
+    user = current_staff()
+    if user is not None:
+        end_sessions(user)
+        db.session.commit()
     session.clear()
     flash("You have been signed out.", "info")
     return redirect(url_for("admin_auth.login"))

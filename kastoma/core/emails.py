@@ -23,6 +23,7 @@ from kastoma.core.models import EmailTemplate
 from kastoma.core.settings import SITE_CONFIG, get_setting
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
+from kastoma.transactions import on_commit
 
 log = logging.getLogger("kastoma.mail")
 
@@ -125,6 +126,12 @@ def send_templated_email(name: str, to: str | list[str], context: dict[str, Any]
         rendered = render_template(default, context)
     recipients = [to] if isinstance(to, str) else list(to)
     return send_mail(Mail(recipients, rendered.subject, rendered.body_text, rendered.body_html))
+
+
+def send_after_commit(name: str, to: str | list[str], context: dict[str, Any]) -> None:
+    """Send template `name` once the current transaction commits: a mail never describes a
+    change (a token, an order) that was rolled back."""
+    on_commit(lambda: send_templated_email(name, to, context))
 
 
 def ensure_default_templates() -> int:

@@ -14,8 +14,8 @@ from kastoma.products.listing import list_products, page_items
 from kastoma.products.query_schemas import CategoryQuerySchema, InactiveQuerySchema, ProductQuerySchema
 from kastoma.products.schemas import ProductListSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.schemas import MessageSchema
 from kastoma.users.models import Role
-from kastoma.users.schemas import MessageSchema
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="The category tree.")
 install_http_caching(blp)

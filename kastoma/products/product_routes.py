@@ -20,8 +20,8 @@ from kastoma.products.schemas import (
     ProductWriteSchema,
 )
 from kastoma.products.slugs import ref_parameter
+from kastoma.schemas import MessageSchema
 from kastoma.users.models import Role
-from kastoma.users.schemas import MessageSchema
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="The product catalogue.")
 install_http_caching(blp)

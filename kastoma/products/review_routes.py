@@ -15,8 +15,8 @@ from kastoma.products.models import ReviewStatus
 from kastoma.products.query_schemas import InactiveQuerySchema, ReviewQuerySchema
 from kastoma.products.review_schemas import ModeratedReviewSchema, ModerationSchema, ReviewSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.schemas import MessageSchema
 from kastoma.users.models import Role
-from kastoma.users.schemas import MessageSchema
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Product reviews and their moderation.")
 install_http_caching(blp)

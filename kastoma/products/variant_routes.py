@@ -17,8 +17,8 @@ from kastoma.products.models import Product
 from kastoma.products.query_schemas import InactiveQuerySchema
 from kastoma.products.schemas import ImageFormSchema, ImageSchema, ImageUploadSchema, VariantCreateSchema, VariantSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.schemas import MessageSchema
 from kastoma.users.models import Role
-from kastoma.users.schemas import MessageSchema
 
 blp = Blueprint("variants", __name__, url_prefix="/api/v1/products", description="Product variants and images.")
 install_http_caching(blp)

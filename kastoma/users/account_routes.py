@@ -10,12 +10,13 @@ from kastoma.auth import current_user
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.media import delete_media, save_image
-from kastoma.users import services
+from kastoma.schemas import MessageSchema
+from kastoma.users import email_change, services
 from kastoma.users.schemas import (
     AuthResultSchema,
     AvatarUploadSchema,
     ChangePasswordSchema,
-    MessageSchema,
+    ConfirmTokenSchema,
     ProfileSchema,
     UserSchema,
     UserUpdateSchema,
@@ -36,14 +37,29 @@ class Me(MethodView):
         return current_user()
 
     @blp.auth()
-    @blp.arguments(UserUpdateSchema(partial=True), required=False)
+    @blp.arguments(UserUpdateSchema(partial=True))
     @blp.response(200, UserSchema)
     @blp.doc_errors(400)
     def patch(self, data):
-        """Update names, username or email"""
+        """Update names or username; ask for a new email (with `current_password`; confirmed from the new address)"""
         user = services.update_account(current_user(), data)
+        if "email" in data and email_change.request_email_change(user, data["email"], data.get("current_password")):
+            set_message(email_change.CONFIRMATION_SENT)
         db.session.commit()
         return user
+
+
+@blp.route("/users/me/email/confirm/")
+class ConfirmEmailChange(MethodView):
+    @blp.arguments(ConfirmTokenSchema)
+    @blp.response(200, MessageSchema)
+    @blp.doc_errors(400)
+    def post(self, data):
+        """Apply an email change with the code mailed to the new address; every session ends"""
+        email_change.confirm_email_change(data["token"])
+        db.session.commit()
+        set_message("Email changed. Log in again with the new address.")
+        return {"detail": "Email changed."}
 
 
 @blp.route("/profile/change-password/")

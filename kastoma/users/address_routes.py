@@ -9,8 +9,9 @@ from flask.views import MethodView
 from kastoma.api import Blueprint, SelectPage, set_message
 from kastoma.auth import current_user
 from kastoma.extensions import db
+from kastoma.schemas import MessageSchema
 from kastoma.users import addresses
-from kastoma.users.schemas import AddressSchema, MessageSchema
+from kastoma.users.schemas import AddressSchema
 
 blp = Blueprint("addresses", __name__, url_prefix="/api/v1/addresses", description="Saved addresses.")
 

@@ -8,17 +8,18 @@ from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import decode_token, get_jwt
 
-from kastoma.api import Blueprint, set_message
+from kastoma.api import Blueprint, answer, set_message
 from kastoma.auth import current_user
 from kastoma.extensions import db
-from kastoma.users import services
+from kastoma.schemas import MessageSchema
+from kastoma.users import registration, services
 from kastoma.users.models import User
-from kastoma.users.ratelimits import limit, limit_per_identifier
+from kastoma.users.ratelimits import limit, limit_per_account, limit_per_identifier, limit_per_ip
 from kastoma.users.schemas import (
     AuthResultSchema,
+    ConfirmTokenSchema,
     LoginSchema,
     LogoutSchema,
-    MessageSchema,
     NewPasswordSchema,
     PasswordResetConfirmSchema,
     PasswordResetRequestSchema,
@@ -51,22 +52,48 @@ class Register(MethodView):
     decorators = [limit("RATELIMIT_REGISTER")]
 
     @blp.arguments(RegisterSchema)
+    @blp.response(201, AuthResultSchema, description="The account exists and is signed in.")
+    @blp.alt_response(
+        202,
+        schema=MessageSchema,
+        description="REGISTRATION_EMAIL_CONFIRMATION is on (production's default): a link was mailed to "
+        "the address, and `auth/register/confirm/` creates the account. The answer is the same whether or "
+        "not the address already has an account (that address is told so by mail instead).",
+    )
+    @blp.doc_errors(400, 429)
+    def post(self, data):
+        """Create a customer account and log it in (or, with confirmation on, mail the link to do so)"""
+        data.pop("password_confirm", None)
+        if registration.confirmation_required():
+            registration.request_registration(data)
+            db.session.commit()
+            return answer(202, MessageSchema(), {"detail": registration.CONFIRMATION_SENT})
+        return _signed_in(services.create_user(**data))
+
+
+@blp.route("/register/confirm/")
+class RegisterConfirm(MethodView):
+    decorators = [limit("RATELIMIT_REGISTER")]
+
+    @blp.arguments(ConfirmTokenSchema)
     @blp.response(201, AuthResultSchema)
     @blp.doc_errors(400, 429)
     def post(self, data):
-        """Create a customer account and log it in"""
-        data.pop("password_confirm", None)
-        user = services.create_user(**data)
-        tokens = issue_token_pair(user)
-        db.session.commit()
-        services.send_welcome_email(user)
-        set_message("Account created.")
-        return {**tokens, "user": user}
+        """Create the account of a confirmed sign-up (the code from the mailed link) and log it in"""
+        return _signed_in(registration.confirm_registration(data["token"]))
+
+
+def _signed_in(user: User) -> dict:
+    tokens = issue_token_pair(user)
+    services.send_welcome_email(user)
+    db.session.commit()
+    set_message("Account created.")
+    return {**tokens, "user": user}
 
 
 @blp.route("/login/")
 class Login(MethodView):
-    decorators = [limit("RATELIMIT_LOGIN")]
+    decorators = [limit_per_account("RATELIMIT_LOGIN"), limit_per_ip("RATELIMIT_LOGIN_PER_IP")]
 
     @blp.arguments(LoginSchema)
     @blp.response(200, AuthResultSchema)
@@ -155,11 +182,8 @@ class PasswordReset(MethodView):
     @blp.doc_errors(400, 429)
     def post(self, data):
         """Email a single-use reset token (the answer never reveals whether the account exists)"""
-        result = services.request_password_reset(data["email"])
+        services.request_password_reset(data["email"], current_app.config["PASSWORD_RESET_URL"])
         db.session.commit()
-        if result is not None:
-            user, token = result
-            services.send_password_reset_email(user, token, current_app.config["PASSWORD_RESET_URL"])
         return {"detail": RESET_REQUESTED}
 
 

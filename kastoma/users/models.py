@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kastoma.extensions import db
@@ -21,9 +21,10 @@ class Role(enum.StrEnum):
 
 class User(UUIDPrimaryKey, Timestamped, db.Model):
     __tablename__ = "users"
+    # Emails are stored lower-cased, which the plain unique constraint then makes case-insensitive.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     username: Mapped[str] = mapped_column(String(150), unique=True)
-    # Stored lower-cased, so uniqueness is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     first_name: Mapped[str] = mapped_column(String(150), default="")
@@ -50,6 +51,10 @@ class User(UUIDPrimaryKey, Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+# Usernames are unique whatever their case: login by username ignores it.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
 class UserProfile(UUIDPrimaryKey, Timestamped, db.Model):
@@ -120,6 +125,36 @@ class WishlistItem(UUIDPrimaryKey, Timestamped, db.Model):
     note: Mapped[str] = mapped_column(String(255), default="")
 
     wishlist: Mapped[Wishlist] = relationship(back_populates="items")
+
+
+class EmailChange(UUIDPrimaryKey, db.Model):
+    """A requested change of address, applied once the link mailed to the new address is used."""
+
+    __tablename__ = "email_changes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the mailed token
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class PendingRegistration(UUIDPrimaryKey, db.Model):
+    """A sign-up waiting for its address to be confirmed (REGISTRATION_EMAIL_CONFIRMATION): the
+    account is created from it when the mailed link is used. A later sign-up with the same
+    address replaces it, so nobody can hold an address they cannot read."""
+
+    __tablename__ = "pending_registrations"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    username: Mapped[str] = mapped_column(String(150))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class RefreshToken(UUIDPrimaryKey, db.Model):

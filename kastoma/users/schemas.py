@@ -45,7 +45,16 @@ class UserUpdateSchema(StrictSchema):
     first_name = ma.fields.String(validate=validate.Length(max=150))
     last_name = ma.fields.String(validate=validate.Length(max=150))
     username = ma.fields.String(validate=USERNAME)
-    email = ma.fields.Email(validate=validate.Length(max=254))
+    email = ma.fields.Email(
+        validate=validate.Length(max=254),
+        metadata={
+            "description": "A new address is only requested: it needs `current_password`, and the change "
+            "happens when the link mailed to the new address is used (`users/me/email/confirm/`)."
+        },
+    )
+    current_password = ma.fields.String(
+        load_only=True, validate=validate.Length(max=1024), metadata={"description": "Required to change `email`."}
+    )
 
 
 class StaffUserUpdateSchema(StrictSchema):
@@ -116,6 +125,12 @@ class TokenInfoSchema(ma.Schema):
     token_type = ma.fields.String(required=True)
     user_id = ma.fields.UUID(required=True)
     expires_at = ma.fields.DateTime(required=True)
+
+
+class ConfirmTokenSchema(StrictSchema):
+    """The code of a mailed confirmation link."""
+
+    token = ma.fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
 class PasswordResetRequestSchema(StrictSchema):
@@ -228,7 +243,3 @@ class WishlistSchema(StrictSchema):
     item_count = ma.fields.Function(lambda w: len(w.items), dump_only=True)
     items = ma.fields.List(ma.fields.Nested(WishlistItemSchema), dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
-
-
-class MessageSchema(ma.Schema):
-    detail = ma.fields.String(required=True)

@@ -9,8 +9,9 @@ from flask.views import MethodView
 from kastoma.api import Blueprint, SelectPage, set_message
 from kastoma.auth import current_user
 from kastoma.extensions import db
+from kastoma.schemas import MessageSchema
 from kastoma.users import wishlists
-from kastoma.users.schemas import MessageSchema, WishlistItemSchema, WishlistSchema
+from kastoma.users.schemas import WishlistItemSchema, WishlistSchema
 
 blp = Blueprint("wishlists", __name__, url_prefix="/api/v1", description="Wishlists (public ones are shareable).")
 

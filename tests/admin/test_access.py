@@ -65,6 +65,7 @@ def test_a_customer_session_gets_403_everywhere(app, client, customer):
     # A customer cannot sign in (see below); a session can still name one whose role was lowered.
     with client.session_transaction() as session:
         session["admin_user_id"] = str(customer.id)
+        session["admin_token_version"] = customer.token_version
     for url in admin_rules(app, "GET"):
         assert fetch(client, url).status_code == 403, url
     for url in admin_rules(app, "POST"):
@@ -152,6 +153,31 @@ def test_logout_ends_the_session(staff_client):
     assert response.status_code == 302 and response.headers["Location"] == "/admin/login/"
     assert staff_client.get("/admin/").status_code == 302
     assert staff_client.get("/admin/logout/").status_code == 405, "logging out is a POST (no CSRF by link)"
+
+
+def copied_session(app, staff_client):
+    """A second browser holding a copy of the staff member's session cookie."""
+    cookie = staff_client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    thief = app.test_client()
+    thief.set_cookie(cookie.key, cookie.value)
+    assert thief.get("/admin/").status_code == 200
+    return thief
+
+
+def test_a_copied_session_cookie_dies_with_the_logout(app, staff_client):
+    """Issue 17, item 8: logging out ends every back-office session of the account."""
+    thief = copied_session(app, staff_client)
+    staff_client.post("/admin/logout/", data={"csrf_token": csrf_token(staff_client, "/admin/")})
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_a_password_change_through_the_api_ends_back_office_sessions(app, client, staff_client, staff, auth_headers):
+    thief = copied_session(app, staff_client)
+    body = {"current_password": DEFAULT_PASSWORD, "new_password": "Changed-Through-The-Api-9"}
+    api = app.test_client()
+    assert api.post("/api/v1/profile/change-password/", headers=auth_headers(staff), json=body).status_code == 200
+    assert thief.get("/admin/").status_code == 302
+    assert staff_client.get("/admin/").status_code == 302
 
 
 def test_deactivated_or_demoted_staff_lose_access_at_once(staff_client, staff):

@@ -95,3 +95,20 @@ def test_unknown_token_and_inactive_account(client, customer, outbox):
     db.session.commit()
     client.post(REQUEST, json={"email": customer.email})
     assert outbox == []
+
+
+def test_a_reset_request_does_the_same_work_for_a_known_and_an_unknown_address(
+    client, customer, queries, deferred_jobs, outbox
+):
+    """Issue 17, item 10: the request only starts a job (the lookup, the token and the mail
+    happen after the answer), so its timing tells nothing about the account."""
+    runs = []
+    for email in (customer.email, "nobody@example.com"):
+        queries.clear()
+        assert client.post(REQUEST, json={"email": email}).status_code == 200
+        runs.append(list(queries))
+    assert runs[0] == runs[1] == []
+    assert [kwargs["email"] for _, kwargs in deferred_jobs] == [customer.email, "nobody@example.com"]
+    assert outbox == [] and db.session.scalar(select(PasswordResetToken.id)) is None
+    deferred_jobs.run()
+    assert len(outbox) == 1 and outbox[0].to == [customer.email]

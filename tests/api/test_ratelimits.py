@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from kastoma.extensions import limiter
+from tests.admin.conftest import csrf_token
 from tests.conftest import make_test_app
 
 
@@ -24,6 +25,7 @@ def limited_client(app, tmp_path_factory):
         RATELIMIT_ENABLED=True,
         RATELIMIT_KEY_PREFIX=f"kastoma-test-{uuid.uuid4().hex[:8]}",
         RATELIMIT_LOGIN="3/minute",
+        RATELIMIT_LOGIN_PER_IP="8/minute",
         RATELIMIT_REGISTER="2/hour",
         RATELIMIT_PASSWORD_RESET="2/hour",
     )
@@ -42,6 +44,26 @@ def test_login_is_limited_per_identifier(limited_client, customer):
     assert int(r.headers["Retry-After"]) > 0
     other = limited_client.post("/api/v1/auth/login/", json={"email": "someone@example.com", "password": "x"})
     assert other.status_code == 401, "another identifier has its own budget"
+
+
+def test_login_is_limited_per_account_whichever_identifier_names_it(limited_client, make_user):
+    """Issue 17, item 9: alternating email and username (in any case) shares one budget."""
+    user = make_user(username="Dana", email="dana@example.com")
+    bodies = [{"email": "DANA@example.com"}, {"username": "dana"}, {"email": user.email}, {"username": "DANA"}]
+    statuses = [
+        limited_client.post("/api/v1/auth/login/", json={**body, "password": "Wrong-Password-1"}).status_code
+        for body in bodies
+    ]
+    assert statuses == [401, 401, 401, 429]
+    form = {"email": user.email, "password": "Wrong-Password-1", "csrf_token": csrf_token(limited_client)}
+    admin = limited_client.post("/admin/login/", data=form)
+    assert admin.status_code == 429, "the back office's login counts against the same account"
+
+
+def test_login_is_limited_per_ip_across_accounts(limited_client):
+    bodies = [{"email": f"nobody{n}@example.com", "password": "x"} for n in range(9)]
+    statuses = [limited_client.post("/api/v1/auth/login/", json=body).status_code for body in bodies]
+    assert statuses == [401] * 8 + [429]
 
 
 def test_password_reset_is_limited_per_email(limited_client, customer):
