@@ -126,7 +126,14 @@ class CouponCheckSchema(ma.Schema):
 class OrderLineInputSchema(StrictSchema):
     product_id = ma.fields.UUID(required=True)
     variant_id = ma.fields.UUID(allow_none=True, load_default=None)
-    quantity = ma.fields.Integer(required=True, validate=QUANTITY)
+    quantity = ma.fields.Integer(
+        required=True,
+        validate=QUANTITY,
+        metadata={
+            "description": "Lines of the same product (and variant) are added up; the sum obeys the cart's cap "
+            "(CART_MAX_LINE_QUANTITY, 99 by default), and an order holds at most CART_MAX_LINES (50) products."
+        },
+    )
 
 
 class CheckoutSchema(StrictSchema):

@@ -106,7 +106,7 @@ class MyProfile(MethodView):
         return current_user().profile
 
     @blp.auth()
-    @blp.arguments(ProfileSchema(partial=True), required=False)
+    @blp.arguments(ProfileSchema(partial=True))
     @blp.response(200, ProfileSchema)
     @blp.doc_errors(400)
     def patch(self, data):

@@ -52,6 +52,12 @@ SEMANTIC_RULES: dict[str, set[str]] = {
     "POST /api/v1/auth/register/": PASSWORDS | {"email", "username"},  # also: already taken
     "POST /api/v1/auth/password-reset-confirm/": PASSWORDS | {"token"},  # unknown or spent token
     "POST /api/v1/auth/password-reset-confirm/{token}/": PASSWORDS | {"token"},
+    "POST /api/v1/auth/register/confirm/": {"token"},  # unknown or spent confirmation code
+    "POST /api/v1/users/me/email/confirm/": {"token"},
+    # an email change needs the current password
+    "PATCH /api/v1/users/me/": {"current_password", "username"},
+    "PATCH /api/v1/profile/update/": {"current_password", "username"},
+    "PATCH /api/v1/profile/": {"current_password", "username"},
     "POST /api/v1/profile/change-password/": PASSWORDS | {"current_password"},  # wrong current one
     "POST /api/v1/users/change_password/": PASSWORDS | {"current_password"},
     "POST /api/v1/auth/login/": {"email"},  # either email or username
@@ -88,9 +94,10 @@ SEMANTIC_RULES: dict[str, set[str]] = {
     # uploads are recognised by their bytes (PNG, JPEG or WebP), not by a declared type
     "POST /api/v1/profiles/me/avatar/": {"avatar"},
     "POST /api/v1/products/{id_or_slug}/images/": {"file"},
-    # a shipping address, or the id of a saved one
-    "POST /api/v1/cart/checkout/": {"shipping_address"},
-    "POST /api/v1/orders/": {"shipping_address"},
+    # a shipping address, or the id of a saved one; the cart's caps on `items`, which count the
+    # lines of one product together (CART_MAX_LINE_QUANTITY, CART_MAX_LINES: configuration)
+    "POST /api/v1/cart/checkout/": {"shipping_address", "items"},
+    "POST /api/v1/orders/": {"shipping_address", "items"},
     # a discount above 0 (and a percentage up to 100); valid_until after valid_from; codes unique
     "POST /api/v1/coupons/": COUPON_WRITE,
     "PATCH /api/v1/coupons/{coupon_id}/": COUPON_WRITE,
