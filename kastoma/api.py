@@ -23,6 +23,7 @@ from flask import current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from sqlalchemy.sql import Select
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
@@ -406,6 +407,8 @@ class Api(flask_smorest.Api):
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, handle_domain_error)
         self._app.register_error_handler(DBAPIError, handle_database_error)
+        self._app.register_error_handler(StaleDataError, handle_vanished_row)
+        self._app.register_error_handler(ObjectDeletedError, handle_vanished_row)
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
@@ -433,6 +436,13 @@ class Api(flask_smorest.Api):
 
 def handle_domain_error(error: DomainError):
     return error_response(error.status_code, error.code, error.message, error.errors, error.headers)
+
+
+def handle_vanished_row(error: Exception):
+    """The row a request was changing was deleted by another request meanwhile (an UPDATE or
+    DELETE that matched no row): for this request it is gone, whatever the resource."""
+    db.session.rollback()
+    return error_response(404, "not_found", "Not found: it was removed while this request was being processed.")
 
 
 def handle_database_error(error: DBAPIError):

@@ -13,10 +13,12 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
 from kastoma.extensions import db
+from kastoma.models import utcnow
 from kastoma.orders import catalogue
 from kastoma.orders.coupons import check_coupon, find_coupon, normalise_code
 from kastoma.orders.models import Cart, CartItem
@@ -64,15 +66,23 @@ def get_or_create_cart(user: User | None, guest_token: str | None) -> tuple[Cart
     if cart is not None:
         return cart, None
     if user is not None:
-        cart = Cart(user_id=user.id)
-        db.session.add(cart)
-        db.session.flush()
-        return cart, None
+        # The first writes of a new user may race (ten parallel add_item): every one creates the
+        # cart if it is still missing, the database keeps one, and each then locks that one.
+        db.session.execute(_insert_missing_cart(), {"id": uuid.uuid4(), "user_id": user.id, "now": utcnow()})
+        return find_cart(user, None, for_update=True), None
     token = secrets.token_urlsafe(32)
     cart = Cart(token_hash=hash_token(token))
     db.session.add(cart)
     db.session.flush()
     return cart, token
+
+
+def _insert_missing_cart():
+    """INSERT ... ON CONFLICT (user_id) DO NOTHING, in the session's dialect (PostgreSQL, SQLite)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"id": bindparam("id"), "user_id": bindparam("user_id"), "created_at": bindparam("now")}
+    return insert(Cart).values(**values, updated_at=bindparam("now")).on_conflict_do_nothing(index_elements=["user_id"])
 
 
 def merge_guest_cart(user: User, guest_token: str) -> Cart | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from kastoma.errors import Conflict, NotFound
 from kastoma.extensions import db
 from kastoma.models import utcnow
+from kastoma.products.locks import lock_product
 from kastoma.products.models import Product, Review, ReviewStatus
 from kastoma.users.models import User
 
@@ -48,8 +49,9 @@ def approval_required() -> bool:
 
 
 def refresh_rating(product: Product) -> None:
-    """The product's average and count, from approved reviews only."""
+    """The product's average and count, from approved reviews only (under the product's lock)."""
     db.session.flush()
+    lock_product(product)
     average, count = db.session.execute(
         select(func.avg(Review.rating), func.count()).where(
             Review.product_id == product.id, Review.status == ReviewStatus.APPROVED

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
 from kastoma.products import inventory, reviews
+from kastoma.products.locks import lock_product
 from kastoma.products.models import Category, Product, ProductVariant, StockReason
 from kastoma.products.slugs import check_slug, parse_ref, slugify, unique_slug
 from kastoma.users.models import User
@@ -91,11 +92,6 @@ def check_wishable(product_id: uuid.UUID, variant_id: uuid.UUID | None) -> None:
 
 
 # --- Derived columns ----------------------------------------------------------------------------
-
-
-def lock_product(product: Product) -> None:
-    """Row-lock the product (PostgreSQL) before recomputing totals a concurrent sale also moves."""
-    db.session.execute(select(Product.id).where(Product.id == product.id).with_for_update())
 
 
 def refresh_aggregates(product: Product) -> None:
@@ -192,12 +188,12 @@ def create_variant(product: Product, data: dict[str, Any], actor: User | None) -
     stock = data.pop("stock", 0)
     data["sku"] = data["sku"].upper()
     _check_unique_sku(data["sku"])
+    lock_product(product)
     if product.variant_count == 0 and product.stock > 0:
         raise ValidationFailed(
             "Move the product's own stock to zero before adding variants: stock is then kept per variant.",
             errors={"stock": [f"The product still holds {product.stock} in stock."]},
         )
-    lock_product(product)
     data.setdefault("sort_order", len(product.variants))  # in the order they were added
     variant = ProductVariant(product=product, stock=0, **data)
     db.session.add(variant)

@@ -37,7 +37,10 @@ def default_wishlist(user: User) -> Wishlist:
 
 def get_wishlist(wishlist_id: uuid.UUID, viewer: User | None, *, for_update: bool = False) -> Wishlist:
     """A wishlist the viewer owns, or (read-only) a public one. Anything else is 404."""
-    wishlist = db.session.get(Wishlist, wishlist_id)
+    # A writer locks the row (PostgreSQL): a PATCH that meets a DELETE waits, then finds it gone.
+    wishlist = db.session.get(
+        Wishlist, wishlist_id, with_for_update={"of": Wishlist} if for_update else None, populate_existing=for_update
+    )
     owned = wishlist is not None and viewer is not None and wishlist.user_id == viewer.id
     if wishlist is None or not (owned or (wishlist.is_public and not for_update)):
         raise NotFound("Wishlist not found.")

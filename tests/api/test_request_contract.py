@@ -15,6 +15,7 @@ import pytest
 
 from kastoma.extensions import db
 from kastoma.products.models import Review
+from kastoma.users.models import User
 from tests.api.test_account import png_bytes
 
 ZERO = "00000000-0000-0000-0000-000000000000"
@@ -95,3 +96,50 @@ def test_date_times_that_leave_the_calendar_in_utc_are_refused(client, staff, au
     for path in ("/api/v1/orders/", "/api/v1/products/"):
         r = client.get(path, headers=headers, query_string={"created_after": YEAR_ONE_EAST_OF_UTC})
         assert r.status_code == 400 and list(r.get_json()["errors"]) == ["created_after"], path
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b'{"first_name": "\\ud800"}', "an unpaired surrogate (no text column can store it)"),
+        (b'{"first_name": "ok\\udc00"}', "an unpaired low surrogate"),
+        (b'{"first_name": "' + b"[" * 2000 + b'"}', "not JSON at all"),
+        (b"[" * 5000 + b"]" * 5000, "nested deeper than 1,024 levels"),
+        (b'{"first_name": NaN}', "NaN"),
+    ],
+)
+def test_bodies_no_field_could_hold_are_a_400(client, customer, auth_headers, raw, why):
+    """Issue 17, item 12: refused once, in the JSON layer, for every field of every operation."""
+    r = client.patch("/api/v1/users/me/", headers=auth_headers(customer), data=raw, content_type="application/json")
+    assert r.status_code == 400, why
+    assert r.get_json()["code"] == "validation_error"
+    db.session.expire_all()
+    assert db.session.get(User, customer.id).first_name == "Cara"
+
+
+def test_a_surrogate_pair_is_text_like_any_other(client, customer, auth_headers):
+    raw = b'{"first_name": "Cara \\ud83d\\ude00"}'
+    r = client.patch("/api/v1/users/me/", headers=auth_headers(customer), data=raw, content_type="application/json")
+    assert r.status_code == 200 and r.get_json()["data"]["first_name"] == "Cara \U0001f600"
+
+
+@pytest.mark.parametrize("digits", [20, 400, 5001])
+def test_huge_integers_are_a_400_even_unauthenticated(client, make_product, digits):
+    """Issue 17, item 13: Python's parser raises inside itself beyond 4,300 digits."""
+    product = make_product(stock=5)
+    raw = b'{"product_id": "' + str(product.id).encode() + b'", "quantity": ' + b"9" * digits + b"}"
+    r = client.post("/api/v1/cart/add_item/", data=raw, content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["code"] == "validation_error", r.get_json()
+
+
+def test_the_payment_webhook_reads_bodies_as_strictly(client):
+    from kastoma.orders.providers import sign
+
+    raw = b'{"id": "evt_\\ud800", "type": "payment.failed", "data": {"reference": "x"}}'
+    r = client.post(
+        "/api/v1/payments/webhook/dummy/",
+        data=raw,
+        content_type="application/json",
+        headers={"Kastoma-Signature": sign(raw)},
+    )
+    assert r.status_code == 400

@@ -84,3 +84,28 @@ def test_rename_publish_and_delete(client, customer, auth_headers):
     assert refused.status_code == 400
     bad = client.post(WISHLISTS, headers=headers, json={"name": "", "is_default": True})
     assert bad.status_code == 400 and {"name", "is_default"} <= set(bad.get_json()["errors"])
+
+
+def test_a_wishlist_deleted_during_a_patch_is_a_404(client, customer, auth_headers, monkeypatch):
+    """Issue 17, item 15: the row went away between loading and writing (another request's DELETE).
+    Mapped once, in the error layer, for every resource (SQLAlchemy's StaleDataError)."""
+    from sqlalchemy import delete
+
+    from kastoma.extensions import db
+    from kastoma.users import wishlists
+    from kastoma.users.models import Wishlist
+
+    headers = auth_headers(customer)
+    created = client.post("/api/v1/wishlists/", headers=headers, json={"name": "Gifts"}).get_json()["data"]
+    update = wishlists.update_wishlist
+
+    def deleted_meanwhile(wishlist, data):
+        # As another request would: behind this session's back.
+        db.session.execute(
+            delete(Wishlist).where(Wishlist.id == wishlist.id).execution_options(synchronize_session=False)
+        )
+        return update(wishlist, data)
+
+    monkeypatch.setattr(wishlists, "update_wishlist", deleted_meanwhile)
+    r = client.patch(f"/api/v1/wishlists/{created['id']}/", headers=headers, json={"name": "Presents"})
+    assert r.status_code == 404 and r.get_json()["code"] == "not_found"
