@@ -115,6 +115,8 @@ class Config:
         self.REDIS_URL = env_str("REDIS_URL")
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "kastoma:")
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
+        # After a failed Redis call, each process skips the cache this long before trying again.
+        self.REDIS_BREAKER_SECONDS = env_int("REDIS_BREAKER_SECONDS", 5)
 
         self.CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)

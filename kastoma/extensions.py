@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import normalise_database_url
+from kastoma.breaker import Breaker
 from kastoma.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -59,13 +60,16 @@ def init_extensions(app: Flask) -> None:
     # Only the configured algorithm is accepted: `alg: none` or a swapped algorithm is rejected.
     config.setdefault("JWT_DECODE_ALGORITHMS", [config["JWT_ALGORITHM"]])
 
+    breaker = app.extensions["kastoma_redis_breaker"] = Breaker(config["REDIS_BREAKER_SECONDS"])
     if config["REDIS_URL"]:
         config.setdefault("CACHE_TYPE", "RedisCache")
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
         config.setdefault("CACHE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
-        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
-        # The same short timeouts as the cache: a stalled Redis must not hold logins for 5 s.
-        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+        # The limiter's storage goes through the cache's breaker, with the same short timeouts.
+        config.setdefault("RATELIMIT_STORAGE_URI", f"kastoma+{config['REDIS_URL']}")
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1, "breaker": breaker}
+        )
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")

@@ -4,12 +4,14 @@ login rate limits count in process memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.faults.proxy import Proxy
+from tests.fixtures.orders import ADDRESS
 from tests.live import Result
 from tests.servers import CUT, RedisTarget, Server, attempt, database_url, gunicorn_server, server_environment, tag
 
@@ -119,6 +121,50 @@ def test_redis_paused(shop, redis_proxy, make_user, tokens_for, make_product):
     redis_proxy.up()
     assert product_name(call, product) == "Kettle"
     call.assert_no_server_error()
+
+
+def test_a_stalled_redis_costs_one_timeout_per_interval(
+    server_database, server_redis, redis_proxy, tmp_path, make_user, auth_headers, make_product
+):
+    """Issue 17, item 16: with Redis paused, each request used to wait out every one of its
+    Redis calls (list 7-8 s, checkout 9 s). The process's breaker skips Redis after the first
+    timeout, for the cache and the rate limiter alike, until REDIS_BREAKER_SECONDS have passed."""
+    env = server_environment(
+        database_url(server_database, application_name=tag()),
+        redis_url=server_redis.url(port=redis_proxy.port),
+        cache_prefix=server_redis.prefix,
+        WEB_CONCURRENCY=1,
+        RATELIMIT_ENABLED="true",
+        REDIS_BREAKER_SECONDS=60,
+    )
+    headers = auth_headers(make_user())
+    product = make_product("Teapot", price="20.00", stock=50)
+    add = {"product_id": str(product.id)}
+    checkout = {"shipping_address": ADDRESS, "payment_method": "cash_on_delivery"}
+    journey = [
+        ("GET", "/api/v1/products/?page_size=5", {}),
+        ("GET", f"/api/v1/products/{product.slug}/", {}),
+        ("POST", LOGIN, {"body": {"email": "nobody@example.com", "password": "Wrong-Password-1"}}),
+        ("POST", "/api/v1/cart/add_item/", {"headers": headers, "body": add}),
+        ("GET", "/api/v1/cart/", {"headers": headers}),
+        ("POST", "/api/v1/orders/", {"headers": headers, "body": checkout}),
+    ]
+    with gunicorn_server(env, tmp_path) as server:
+        call = Calls(server.base)
+        for method, path, kwargs in journey:
+            call(method, path, **kwargs)  # warm: connections to Redis are open and pooled
+        redis_proxy.stall()
+        timings = []
+        for method, path, kwargs in journey * 2:
+            started = time.monotonic()
+            call(method, path, **kwargs)
+            timings.append(time.monotonic() - started)
+        redis_proxy.up()
+    call.assert_no_server_error()
+    assert [r.status for _, _, r in call.made[-12:]] == [200, 200, 401, 200, 200, 201] * 2
+    # The first request meets the stall once (a 1 s socket timeout); nothing after it waits.
+    assert timings[0] < 2.5, timings
+    assert max(timings[1:]) < 0.5, timings
 
 
 def bearer(tokens: dict) -> dict:
