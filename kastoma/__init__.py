@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from kastoma.media import init_media
     from kastoma.metrics import init_metrics
     from kastoma.middleware import init_http
+    from kastoma.products.slugs import RefConverter
     from kastoma.reads import init_reads
 
     app = Flask(__name__)
@@ -44,7 +45,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     init_jobs(app)
     init_media(app)
 
+    # `<ref:id_or_slug>`: a product's or category's UUID or slug, never a fixed route's name.
+    app.url_map.converters["ref"] = RefConverter
     api = Api(app)
+    api.register_converter(RefConverter, lambda converter: {"type": "string"})
     register_blueprints(api)
     init_docs(app, api)
     init_admin(app)

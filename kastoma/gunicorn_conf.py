@@ -1,9 +1,13 @@
 """gunicorn settings, all from the environment: `gunicorn -c python:kastoma.gunicorn_conf wsgi:app`."""
 
 import gc
+import json
 import multiprocessing
 import os
+import uuid
 from typing import Any
+
+from gunicorn import util
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Processes learn of each other's catalogue and settings writes through the shared cache only:
@@ -25,9 +29,39 @@ accesslog = None  # the app writes one JSON line per request itself
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The longest request line gunicorn reads (its maximum, against a default of 4094): storefronts
+# build long filter URLs. A longer one is a 414, in the API's error envelope (below).
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 # gunicorn 27's runtime control socket sits at one path per user: two instances on one host
 # (tests/multi, blue-green deploys) would take it from each other. Kastoma does not use it.
 control_socket_disable = True
+
+
+# Answers gunicorn gives before a request reaches the app (a request line or headers it cannot
+# read), in the error envelope instead of gunicorn's HTML page. What gunicorn read is not echoed.
+SERVER_ERRORS = {
+    400: ("bad_request", "The request could not be read."),
+    403: ("permission_denied", "This request is not allowed."),
+    414: ("uri_too_long", f"The request line is too long: at most {limit_request_line} bytes."),
+    417: ("expectation_failed", "The Expect header cannot be met."),
+    431: ("request_header_fields_too_large", "The request headers are too large."),
+    501: ("not_implemented", "This transfer coding is not supported."),
+}
+
+
+def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's `util.write_error`, writing the error envelope."""
+    code, message = SERVER_ERRORS.get(status_int, ("internal_error", "An unexpected error occurred."))
+    body = json.dumps({"success": False, "data": None, "message": message, "errors": None, "code": code}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Request-ID: {uuid.uuid4()}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# gunicorn has no setting for these bodies; every worker class calls `util.write_error`.
+util.write_error = write_json_error
 
 
 def on_starting(server: object) -> None:

@@ -77,7 +77,7 @@ def _detail(category, include_inactive: bool):
     return category
 
 
-@blp.route("/<id_or_slug>/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/", parameters=REF)
 class CategoryDetail(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -120,7 +120,7 @@ class CategoryDetail(MethodView):
         return {"detail": "Category deactivated."}
 
 
-@blp.route("/<id_or_slug>/children/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/children/", parameters=REF)
 class CategoryChildren(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -134,7 +134,7 @@ class CategoryChildren(MethodView):
         return categories.children_of(categories.get_category(id_or_slug, include_inactive), include_inactive)
 
 
-@blp.route("/<id_or_slug>/products/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/products/", parameters=REF)
 class CategoryProducts(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
     @catalogue_read

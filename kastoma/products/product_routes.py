@@ -106,7 +106,7 @@ class LowStock(MethodView):
         return low_stock()
 
 
-@blp.route("/<id_or_slug>/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/", parameters=REF)
 class ProductDetail(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -150,7 +150,7 @@ def _update(id_or_slug: str, data: dict):
     return services.product_detail(str(product.id), include_inactive=True)
 
 
-@blp.route("/<id_or_slug>/restore/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/restore/", parameters=REF)
 class ProductRestore(MethodView):
     @blp.auth(Role.STAFF)
     @blp.response(200, ProductDetailSchema)

@@ -23,7 +23,7 @@ install_http_caching(blp)
 REF = ref_parameter("product")
 
 
-@blp.route("/products/<id_or_slug>/reviews/", parameters=REF)
+@blp.route("/products/<ref:id_or_slug>/reviews/", parameters=REF)
 class ProductReviews(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -48,7 +48,7 @@ class ProductReviews(MethodView):
         return review
 
 
-@blp.route("/products/<id_or_slug>/reviews/<uuid:review_id>/", parameters=REF)
+@blp.route("/products/<ref:id_or_slug>/reviews/<uuid:review_id>/", parameters=REF)
 class ProductReview(MethodView):
     @blp.auth(optional=True)
     @blp.response(200, ReviewSchema)

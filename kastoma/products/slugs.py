@@ -7,14 +7,19 @@ import unicodedata
 import uuid
 
 from sqlalchemy import select
+from werkzeug.routing import BaseConverter
 
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG = re.compile(SLUG_PATTERN)
-# Fixed routes that sit where a slug could: `products/search/`, `categories/tree/`, ...
-RESERVED = {"search", "featured", "popular", "low-stock", "tree", "roots", "new"}
+# Fixed routes that sit where a slug could (`products/search/`, `categories/tree/`, ...): never
+# a slug, and never matched by an `<ref:id_or_slug>` segment (tests/api/test_routing.py checks
+# that every such route is listed).
+RESERVED = frozenset(
+    {"search", "featured", "popular", "low_stock", "low-stock", "tree", "roots", "new", "stats", "suggest"}
+)
 # Path references longer than any slug or UUID are answered 404 without a query.
 MAX_REF_LENGTH = 220
 
@@ -65,6 +70,14 @@ def parse_ref(ref: str) -> uuid.UUID | str | None:
         return uuid.UUID(ref)
     except ValueError:
         return ref.lower()
+
+
+class RefConverter(BaseConverter):
+    """`<ref:id_or_slug>`: a product's or category's UUID or slug. A reserved word is no match (in
+    the pattern, which Werkzeug also uses to list a path's methods), so `categories/tree/` is
+    only ever the tree: a PATCH there is a 405, and OPTIONS lists GET."""
+
+    regex = r"(?!(?i:%s)(?:/|$))[^/]+" % "|".join(sorted(re.escape(word) for word in RESERVED))  # noqa: UP031
 
 
 def ref_parameter(what: str) -> list[dict[str, str]]:

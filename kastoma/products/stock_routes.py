@@ -19,7 +19,7 @@ install_http_caching(blp)
 REF = ref_parameter("product")
 
 
-@blp.route("/<id_or_slug>/update_stock/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/update_stock/", parameters=REF)
 class UpdateStock(MethodView):
     @blp.auth(Role.STAFF)
     @blp.arguments(StockUpdateSchema)
@@ -35,7 +35,7 @@ class UpdateStock(MethodView):
         return result
 
 
-@blp.route("/<id_or_slug>/stock_movements/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/stock_movements/", parameters=REF)
 class StockMovements(MethodView):
     @blp.auth(Role.STAFF)
     @blp.arguments(StockMovementQuerySchema, location="query")

@@ -32,7 +32,7 @@ def _product(id_or_slug: str):
     return services.get_product(id_or_slug, include_inactive=True)
 
 
-@blp.route("/<id_or_slug>/variants/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/variants/", parameters=REF)
 class Variants(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -56,7 +56,7 @@ class Variants(MethodView):
         return variant
 
 
-@blp.route("/<id_or_slug>/variants/<uuid:variant_id>/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/variants/<uuid:variant_id>/", parameters=REF)
 class VariantDetail(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -103,7 +103,7 @@ class VariantDetail(MethodView):
         return {"detail": "Variant deactivated."}
 
 
-@blp.route("/<id_or_slug>/images/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/images/", parameters=REF)
 class Images(MethodView):
     @blp.arguments(InactiveQuerySchema, location="query")
     @catalogue_read
@@ -132,7 +132,7 @@ class Images(MethodView):
         return image
 
 
-@blp.route("/<id_or_slug>/images/<uuid:image_id>/", parameters=REF)
+@blp.route("/<ref:id_or_slug>/images/<uuid:image_id>/", parameters=REF)
 class ImageDetail(MethodView):
     @blp.auth(Role.STAFF)
     @blp.arguments(ImageSchema(partial=True))
