@@ -7,6 +7,7 @@ OpenAPI. Every error (domain, validation, Werkzeug, database) leaves through `er
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Mapping
@@ -67,7 +68,29 @@ class JSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         if kwargs:  # a tuned call (object_hook, parse_float...): the standard library
             return super().loads(s, **kwargs)
-        return orjson.loads(s)  # orjson.JSONDecodeError is a ValueError
+        try:
+            return orjson.loads(s)  # orjson.JSONDecodeError is a ValueError
+        except orjson.JSONDecodeError as exc:
+            if "number is infinity" not in str(exc):
+                raise
+        # A number beyond a double (10**400): read it as the infinity it is, so that the field
+        # holding it gets the error (no field takes an infinite number), not the whole body.
+        try:
+            data = json.loads(s, parse_int=_bounded_int, parse_constant=_no_constant)
+            orjson.dumps(data)  # what orjson would have refused after that number: unpaired surrogates
+        except (RecursionError, TypeError) as exc:
+            raise ValueError("Invalid JSON body.") from exc
+        return data
+
+
+def _bounded_int(digits: str) -> int | float:
+    # Python's int() refuses more than 4,300 digits from inside the parser; no field takes more
+    # than 18 (float() makes the rest a float, or infinity, which every integer field refuses).
+    return int(digits) if len(digits) <= 18 else float(digits)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON.")
 
 
 NUL_ERROR = ["Text may not contain NUL characters."]  # PostgreSQL cannot store them
@@ -101,7 +124,12 @@ class Parser(FlaskParser):
         body = req.get_data(cache=True)
         if not body:
             return ma.missing
-        return current_app.json.loads(body)  # invalid JSON: a JSONDecodeError, answered with 400
+        try:
+            return current_app.json.loads(body)  # invalid JSON: a JSONDecodeError, answered with 400
+        except json.JSONDecodeError as exc:
+            # orjson leaves `doc` empty for bytes that are not UTF-8, which webargs would take
+            # for an empty body (and the request for one without a body).
+            raise json.JSONDecodeError(exc.msg, doc=exc.doc or repr(body[:100]), pos=exc.pos) from exc
 
     def load_json(self, req, schema):
         data = super().load_json(req, schema)

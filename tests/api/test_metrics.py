@@ -30,7 +30,7 @@ def test_requests_are_counted_and_timed_per_endpoint_and_status(client, make_pro
     assert client.get("/no/such/route").status_code == 404
     after = scrape(client)
 
-    detail = "/api/v1/products/<id_or_slug>/"
+    detail = "/api/v1/products/<ref:id_or_slug>/"
     assert requests_total(after, detail, "200") - requests_total(before, detail, "200") == 3
     assert requests_total(after, detail, "404") - requests_total(before, detail, "404") == 1
     assert requests_total(after, "unmatched", "404") - requests_total(before, "unmatched", "404") == 1

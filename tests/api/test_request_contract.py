@@ -143,3 +143,10 @@ def test_the_payment_webhook_reads_bodies_as_strictly(client):
         headers={"Kastoma-Signature": sign(raw)},
     )
     assert r.status_code == 400
+
+
+def test_a_body_that_is_not_utf8_is_a_400_not_an_empty_patch(client, customer, auth_headers):
+    r = client.patch(
+        "/api/v1/profiles/me/", headers=auth_headers(customer), data=b"\xff.\x00\xfe", content_type="application/json"
+    )
+    assert r.status_code == 400 and r.get_json()["errors"] == {"_schema": ["Invalid JSON body."]}
