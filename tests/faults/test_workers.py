@@ -75,11 +75,14 @@ def test_worker_killed_between_commit_and_answer(server_database, tmp_path, make
     """The order is committed, then the worker dies before answering (the client sees a cut
     connection): retrying with the same Idempotency-Key must give the client that order, never
     a second one. The order confirmation is read from email_templates after the commit (never
-    before it): locking that table holds the worker exactly there."""
+    before it): locking that table holds the worker exactly there. The mail is a job, run here
+    in the request right after the commit (JOBS_BACKEND=eager), so the worker dies in between."""
     customer = make_user()
     lamp = make_product(price="19.99", stock=10)
     name = tag()
-    env = server_environment(database_url(server_database, application_name=name), WEB_CONCURRENCY=1)
+    env = server_environment(
+        database_url(server_database, application_name=name), WEB_CONCURRENCY=1, JOBS_BACKEND="eager"
+    )
     with gunicorn_server(env, tmp_path) as server:
         headers = {**auth_headers(customer), "Idempotency-Key": "crash"}
         call = {"base": server.base, **checkout_call(headers, [(lamp, 1)])}

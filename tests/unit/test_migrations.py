@@ -26,6 +26,7 @@ def schema_diff(connection) -> list:
         if connection.dialect.name == "sqlite":
             # SQLite's reflection cannot read expression indexes: expression_indexes() checks them.
             warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
         return compare_metadata(context, db.metadata)
 
 
