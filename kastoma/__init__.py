@@ -13,19 +13,21 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     """Build an app from the named config (default: KASTOMA_ENV) plus explicit overrides."""
     from config import load_config
     from kastoma.admin import init_admin
-    from kastoma.api import Api, JSONProvider
+    from kastoma.api import Api
     from kastoma.auth import configure_jwt_keys
     from kastoma.cli import init_cli
     from kastoma.core.mail import init_mail
     from kastoma.docs import DOCS_CONFIG, init_docs
-    from kastoma.extensions import init_extensions
+    from kastoma.extensions import init_extensions, jwt
     from kastoma.jobs import init_jobs
     from kastoma.logs import configure_logging
     from kastoma.media import init_media
     from kastoma.metrics import init_metrics
     from kastoma.middleware import init_http
+    from kastoma.parsing import JSONProvider
     from kastoma.products.slugs import RefConverter
     from kastoma.reads import init_reads
+    from kastoma.users.jwt import init_token_users
 
     app = Flask(__name__)
     app.json = JSONProvider(app)
@@ -38,6 +40,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_logging(app.config["LOG_LEVEL"])
     configure_jwt_keys(app)
     init_extensions(app)
+    init_token_users(jwt)
     init_reads(app)
     init_http(app)
     init_metrics(app)

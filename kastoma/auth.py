@@ -2,25 +2,26 @@
 
 Every auth failure is a 401 in the error envelope with a precise code (token_missing,
 token_invalid, token_expired, token_revoked); an authenticated user without the role is a 403.
+Who a token's user is, and whether the token still holds, is the users domain's business
+(kastoma/users/jwt.py registers those callbacks).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
-from sqlalchemy import bindparam, exists, select
 
-from kastoma.api import error_response
-from kastoma.errors import PermissionDenied
-from kastoma.extensions import db, jwt
-from kastoma.users.models import RevokedToken, Role, User
-from kastoma.users.tokens import token_is_current
+from kastoma.errors import PermissionDenied, error_response
+from kastoma.extensions import jwt
+from kastoma.roles import Role
+
+if TYPE_CHECKING:
+    from kastoma.users.models import User
 
 
 def configure_jwt_keys(app: Flask) -> None:
@@ -70,48 +71,6 @@ def _needs_fresh(header: dict, payload: dict):
 @jwt.token_verification_failed_loader
 def _claims_failed(header: dict, payload: dict):
     return _unauthorized("token_invalid", "The token is invalid.")
-
-
-# Built once, values bound per request: the statement is the same object every time, so
-# SQLAlchemy finds its compiled form without building and keying a new one (as listings do,
-# kastoma/products/filters.py).
-_TOKEN_USER = select(User, exists().where(RevokedToken.jti == bindparam("jti")).label("revoked")).where(
-    User.id == bindparam("user_id")
-)
-
-
-@jwt.token_in_blocklist_loader
-def _is_revoked(header: dict, payload: dict) -> bool:
-    # Refresh tokens are checked (and reuse punished) by the refresh endpoint itself.
-    if payload.get("type") != "access":
-        return False
-    # One statement answers both questions of every authenticated request: is the token revoked,
-    # and who is its user (kept for _load_user, which flask-jwt-extended calls next).
-    # A token whose user is gone is refused by _load_user.
-    row = db.session.execute(_TOKEN_USER, {"jti": payload["jti"], "user_id": _subject(payload)}).first()
-    g.kastoma_token_user = (payload["jti"], row[0] if row else None)
-    return bool(row and row[1])
-
-
-def _subject(payload: dict) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(payload["sub"])
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-@jwt.user_lookup_loader
-def _load_user(header: dict, payload: dict) -> User | None:
-    found = g.pop("kastoma_token_user", None)
-    if found is not None and found[0] == payload["jti"]:
-        user = found[1]
-    else:
-        user_id = _subject(payload)
-        user = db.session.get(User, user_id) if user_id is not None else None
-    if user is None or not token_is_current(user, payload):
-        return None
-    g.current_user_id = str(user.id)
-    return user
 
 
 def current_user() -> User | None:

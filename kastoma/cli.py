@@ -16,7 +16,8 @@ from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders.coupons import ensure_demo_coupons
 from kastoma.products.seed import DEFAULT_PRODUCTS, seed_catalogue
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 from kastoma.users.passwords import verify_password
 from kastoma.users.services import create_user
 from kastoma.users.tokens import issue_token_pair

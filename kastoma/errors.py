@@ -1,12 +1,17 @@
-"""Domain errors raised by services, and their mapping to HTTP status codes and machine codes.
+"""Domain errors raised by services, their HTTP status codes and machine codes, and the error
+envelope every failure leaves in.
 
-Services raise these without knowing about HTTP; `kastoma.api` turns them into the error
-envelope. Each class carries its status, its machine `code` and a default message.
+Services raise these without knowing about HTTP; `kastoma.api`'s handlers (and the JWT and
+back-office answers) turn them into `error_response`. Each class carries its status, its
+machine `code` and a default message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from flask import jsonify
 
 
 class DomainError(Exception):
@@ -90,12 +95,6 @@ class IdempotencyMismatch(DomainError):
     message = "This Idempotency-Key was already used with a different request."
 
 
-class ServiceUnavailable(DomainError):
-    status_code = 503
-    code = "service_unavailable"
-    message = "A service this request depends on is unavailable; try again shortly."
-
-
 # Machine codes for errors raised by Flask, Werkzeug and the extensions.
 HTTP_CODES: dict[int, str] = {
     400: "bad_request",
@@ -122,3 +121,14 @@ HTTP_MESSAGES: dict[int, str] = {
     500: "An unexpected error occurred. It has been logged; please try again later.",
     503: "A service this request depends on is unavailable; try again shortly.",
 }
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    errors: Any = None,
+    headers: Mapping[str, str] | None = None,
+):
+    body = {"success": False, "data": None, "message": message, "errors": errors, "code": code}
+    return jsonify(body), status, dict(headers or {})

@@ -166,7 +166,7 @@ DEFAULT_PASSWORD = "Correct-Horse-42"
 @pytest.fixture
 def make_user(app):
     """Factory: make_user(role=Role.STAFF, username=..., email=..., password=...) -> User."""
-    from kastoma.users.models import Role
+    from kastoma.roles import Role
     from kastoma.users.services import create_user
 
     counter = iter(range(1, 10_000))

@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from kastoma.admin.base import StaffModelView, date_filters, report_domain_error
 from kastoma.errors import DomainError
 from kastoma.extensions import db
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 from kastoma.users.services import staff_update_user
 
 PUBLIC_COLUMNS = ("email", "username", "first_name", "last_name", "role", "is_active", "last_login_at", "created_at")

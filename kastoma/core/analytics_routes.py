@@ -9,7 +9,7 @@ from flask.views import MethodView
 from kastoma.api import Blueprint
 from kastoma.core.analytics import sales_report
 from kastoma.core.schemas import AnalyticsQuerySchema, SalesReportSchema
-from kastoma.users.models import Role
+from kastoma.roles import Role
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/core/analytics", description="Sales analytics for staff.")
 

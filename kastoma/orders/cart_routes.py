@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, parser, set_message
+from kastoma.api import Blueprint
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import commit_keeping_loaded_state
 from kastoma.orders import cart as carts
 from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent
@@ -20,6 +21,7 @@ from kastoma.orders.schemas import (
     RemoveItemSchema,
 )
 from kastoma.orders.schemas import UpdateItemSchema as UpdateSchema
+from kastoma.parsing import parser
 
 blp = Blueprint(
     "cart",

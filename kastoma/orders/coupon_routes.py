@@ -6,14 +6,15 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.orders import cart as carts
 from kastoma.orders import coupons
 from kastoma.orders.cart_routes import cart_token
 from kastoma.orders.schemas import CouponCheckSchema, CouponCodeSchema, CouponQuerySchema, CouponSchema
-from kastoma.users.models import Role
+from kastoma.roles import Role
 
 blp = Blueprint("coupons", __name__, url_prefix="/api/v1", description="Discount coupons.")
 

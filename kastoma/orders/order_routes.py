@@ -6,8 +6,9 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, success_body
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import success_body
 from kastoma.extensions import commit_keeping_loaded_state, db
 from kastoma.orders import lifecycle, payments
 from kastoma.orders.checkout import checkout
@@ -26,7 +27,7 @@ from kastoma.orders.schemas import (
     StatusUpdateSchema,
     TrackingSchema,
 )
-from kastoma.users.models import Role
+from kastoma.roles import Role
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and orders.")
 

@@ -15,7 +15,7 @@ from flask import Response, current_app, request
 from kastoma.auth import require_user
 from kastoma.caching import cache_get_many, cache_set
 from kastoma.products.models import CATALOGUE_MODELS
-from kastoma.users.models import Role
+from kastoma.roles import Role
 from kastoma.versioned import Namespace, digest, request_memo
 
 DEFAULT_MAX_AGE = 60

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.products import categories
 from kastoma.products.cache import catalogue_read, install_http_caching
@@ -14,8 +15,8 @@ from kastoma.products.listing import list_products, page_items
 from kastoma.products.query_schemas import CategoryQuerySchema, InactiveQuerySchema, ProductQuerySchema
 from kastoma.products.schemas import ProductListSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.roles import Role
 from kastoma.schemas import MessageSchema
-from kastoma.users.models import Role
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="The category tree.")
 install_http_caching(blp)

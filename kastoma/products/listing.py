@@ -25,7 +25,7 @@ from flask import request
 from sqlalchemy import Select, and_, bindparam, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from kastoma.api import pagination_metadata, set_pagination
+from kastoma.envelope import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached

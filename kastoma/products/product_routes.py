@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.products import services
 from kastoma.products.cache import catalogue_read, install_http_caching
@@ -20,8 +21,8 @@ from kastoma.products.schemas import (
     ProductWriteSchema,
 )
 from kastoma.products.slugs import ref_parameter
+from kastoma.roles import Role
 from kastoma.schemas import MessageSchema
-from kastoma.users.models import Role
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="The product catalogue.")
 install_http_caching(blp)

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.products import reviews, services
 from kastoma.products.cache import catalogue_read, install_http_caching
@@ -15,8 +16,8 @@ from kastoma.products.models import ReviewStatus
 from kastoma.products.query_schemas import InactiveQuerySchema, ReviewQuerySchema
 from kastoma.products.review_schemas import ModeratedReviewSchema, ModerationSchema, ReviewSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.roles import Role
 from kastoma.schemas import MessageSchema
-from kastoma.users.models import Role
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Product reviews and their moderation.")
 install_http_caching(blp)

@@ -23,7 +23,8 @@ from kastoma.products.demo_products import DEMO_SKU_PREFIX, build_product, demo_
 from kastoma.products.models import CATALOGUE_MODELS, Category, Product
 from kastoma.products.seed_data import CATEGORY_TREE, REVIEWERS
 from kastoma.products.slugs import slugify
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 from kastoma.users.services import create_user
 
 DEFAULT_PRODUCTS = 120

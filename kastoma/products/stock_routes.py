@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.products import inventory, services
 from kastoma.products.cache import install_http_caching
 from kastoma.products.query_schemas import StockMovementQuerySchema
 from kastoma.products.schemas import StockLevelSchema, StockMovementSchema, StockUpdateSchema
 from kastoma.products.slugs import ref_parameter
-from kastoma.users.models import Role
+from kastoma.roles import Role
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/products", description="Stock levels and their history.")
 install_http_caching(blp)

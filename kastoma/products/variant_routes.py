@@ -8,17 +8,19 @@ from flask import request
 from flask.views import MethodView
 from sqlalchemy.orm import selectinload
 
-from kastoma.api import Blueprint, parser, set_message
+from kastoma.api import Blueprint
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
+from kastoma.parsing import parser
 from kastoma.products import images, services
 from kastoma.products.cache import catalogue_read, install_http_caching
 from kastoma.products.models import Product
 from kastoma.products.query_schemas import InactiveQuerySchema
 from kastoma.products.schemas import ImageFormSchema, ImageSchema, ImageUploadSchema, VariantCreateSchema, VariantSchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.roles import Role
 from kastoma.schemas import MessageSchema
-from kastoma.users.models import Role
 
 blp = Blueprint("variants", __name__, url_prefix="/api/v1/products", description="Product variants and images.")
 install_http_caching(blp)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, set_message
+from kastoma.api import Blueprint
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.media import delete_media, save_image

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
+from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.schemas import MessageSchema
 from kastoma.users import addresses

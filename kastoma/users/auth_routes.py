@@ -8,8 +8,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import decode_token, get_jwt
 
-from kastoma.api import Blueprint, answer, set_message
+from kastoma.api import Blueprint
 from kastoma.auth import current_user
+from kastoma.envelope import answer, set_message
 from kastoma.extensions import db
 from kastoma.schemas import MessageSchema
 from kastoma.users import registration, services

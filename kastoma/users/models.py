@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 
@@ -11,12 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kastoma.extensions import db
 from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum, utcnow
-
-
-class Role(enum.StrEnum):
-    CUSTOMER = "customer"
-    STAFF = "staff"
-    ADMIN = "admin"
+from kastoma.roles import Role
 
 
 class User(UUIDPrimaryKey, Timestamped, db.Model):

@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from kastoma.media import media_url
+from kastoma.roles import Role
 from kastoma.schemas import StrictSchema
-from kastoma.users.models import Role
 from kastoma.users.passwords import MAX_LENGTH, MIN_LENGTH
 
 USERNAME = validate.Regexp(r"^[\w.@+-]{3,150}$", error="3-150 letters, digits and @/./+/-/_ only.")

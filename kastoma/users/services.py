@@ -17,7 +17,8 @@ from kastoma.errors import NotAuthenticated, NotFound, PermissionDenied, Validat
 from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
-from kastoma.users.models import PasswordResetToken, Role, User, UserProfile, Wishlist
+from kastoma.roles import Role
+from kastoma.users.models import PasswordResetToken, User, UserProfile, Wishlist
 from kastoma.users.passwords import hash_password, needs_rehash, password_problems, verify_password
 from kastoma.users.schemas import normalise_email
 from kastoma.users.tokens import hash_mailed_token, new_mailed_token, revoke_refresh_tokens_of

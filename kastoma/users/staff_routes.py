@@ -9,8 +9,8 @@ from flask.views import MethodView
 from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
 from kastoma.extensions import db
+from kastoma.roles import Role
 from kastoma.users import services
-from kastoma.users.models import Role
 from kastoma.users.schemas import StaffUserUpdateSchema, UserListQuerySchema, UserSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Account management for staff.")

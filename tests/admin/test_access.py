@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kastoma.extensions import db
-from kastoma.users.models import Role
+from kastoma.roles import Role
 from tests.admin.conftest import csrf_token
 from tests.conftest import DEFAULT_PASSWORD
 

@@ -11,7 +11,8 @@ from kastoma.core.models import EmailTemplate, SiteSetting
 from kastoma.core.settings import get_setting
 from kastoma.extensions import db, limiter
 from kastoma.orders.models import Coupon, Order
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 from tests.admin.conftest import csrf_token
 from tests.conftest import DEFAULT_PASSWORD, make_test_app
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from kastoma.extensions import db
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 from kastoma.users.passwords import verify_password
 from tests.conftest import DEFAULT_PASSWORD
 

@@ -13,7 +13,8 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import func, select
 
 from kastoma.extensions import cache, db
-from kastoma.users.models import RefreshToken, RevokedToken, Role, User, Wishlist
+from kastoma.roles import Role
+from kastoma.users.models import RefreshToken, RevokedToken, User, Wishlist
 from tests.conftest import DEFAULT_PASSWORD, make_test_app
 
 REGISTER = "/api/v1/auth/register/"

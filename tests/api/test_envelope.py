@@ -10,8 +10,9 @@ from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import select
 
-from kastoma.api import Blueprint, SelectPage, set_message
+from kastoma.api import Blueprint, SelectPage
 from kastoma.core.models import SiteSetting
+from kastoma.envelope import set_message
 from kastoma.errors import InsufficientStock
 from kastoma.extensions import db
 from tests.conftest import make_test_app

@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from kastoma.extensions import db
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 
 USERS = "/api/v1/users/"
 

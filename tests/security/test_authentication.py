@@ -20,7 +20,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 
 from kastoma.extensions import db
-from kastoma.users.models import Role
+from kastoma.roles import Role
 from kastoma.users.tokens import user_claims
 from tests.conftest import DEFAULT_PASSWORD
 from tests.fixtures.orders import ADDRESS

@@ -8,7 +8,8 @@ import jwt as pyjwt
 from sqlalchemy import select
 
 from kastoma.extensions import db
-from kastoma.users.models import Role, User
+from kastoma.roles import Role
+from kastoma.users.models import User
 
 
 def test_create_admin_non_interactive(app):

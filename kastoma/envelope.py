@@ -1,0 +1,102 @@
+"""The response envelope: `{success, data, message, errors}` (lists add `pagination`), its
+OpenAPI schemas, and the one builder of `pagination` for page numbers and cursors alike."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+import marshmallow as ma
+from flask import g, jsonify, request
+
+
+class PaginationSchema(ma.Schema):
+    count = ma.fields.Integer(required=True, metadata={"description": "Total number of items."})
+    page = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "Null in cursor mode."})
+    page_size = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True, metadata={"description": "Total number of pages."})
+    next = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+    previous = ma.fields.String(required=True, allow_none=True, metadata={"format": "uri"})
+    next_cursor = ma.fields.String(
+        allow_none=True, metadata={"description": "Keyset lists only: pass it as `cursor` for the next page."}
+    )
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope: `success` is false, `code` is machine-readable."""
+
+    success = ma.fields.Boolean(required=True, metadata={"example": False})
+    data = ma.fields.Raw(required=True, allow_none=True, metadata={"example": None})
+    message = ma.fields.String(required=True)
+    errors = ma.fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "{field: [messages]} for validation errors, else details or null."},
+    )
+    code = ma.fields.String(required=True, metadata={"example": "not_found"})
+
+
+def success_body(data: Any, message: str | None = None) -> dict[str, Any]:
+    """The envelope of a successful response around already-serialised `data`."""
+    return {"success": True, "data": data, "message": message, "errors": None}
+
+
+@cache
+def envelope_schema(schema_cls: type[ma.Schema] | None, many: bool) -> type[ma.Schema]:
+    """One envelope schema class per (schema, many), so OpenAPI component names are stable."""
+    base = schema_cls.__name__.removesuffix("Schema") if schema_cls else "Empty"
+    fields: dict[str, ma.fields.Field] = {
+        "success": ma.fields.Boolean(required=True, metadata={"example": True}),
+        "data": (
+            ma.fields.Nested(schema_cls, many=many, required=True)
+            if schema_cls
+            else ma.fields.Raw(required=True, allow_none=True)
+        ),
+        "message": ma.fields.String(required=True, allow_none=True),
+        "errors": ma.fields.Raw(required=True, allow_none=True, metadata={"example": None}),
+    }
+    if many:
+        fields["pagination"] = ma.fields.Nested(PaginationSchema)
+    name = f"{base}{'List' if many else ''}EnvelopeSchema"
+    return ma.Schema.from_dict(fields, name=name)
+
+
+# --- Responses --------------------------------------------------------------------------------
+
+
+def answer(status: int, schema: ma.Schema, data: Any, message: str | None = None):
+    """A response whose status and body schema differ from the operation's main response
+    (declared with `alt_response`), in the envelope."""
+    response = jsonify(success_body(schema.dump(data), message))
+    response.status_code = status
+    return response
+
+
+def set_pagination(pagination: dict[str, Any]) -> None:
+    """Set the envelope's `pagination` for a list a view pages itself (e.g. keyset pagination)."""
+    g.api_pagination = pagination
+
+
+def set_message(message: str) -> None:
+    """Set the envelope's human-readable `message` for the current response."""
+    g.api_message = message
+
+
+def _pagination_url(page: int) -> str:
+    args = request.args.copy()
+    args["page"] = str(page)
+    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"
+
+
+def pagination_metadata(page: int, page_size: int, count: int) -> dict[str, Any]:
+    pages = math.ceil(count / page_size) if count else 0
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": pages,
+        "next": _pagination_url(page + 1) if page < pages else None,
+        "previous": _pagination_url(min(page - 1, max(pages, 1))) if page > 1 else None,
+    }
