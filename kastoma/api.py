@@ -121,7 +121,17 @@ class Blueprint(flask_smorest.Blueprint):
         return body
 
     def _set_pagination_metadata(self, page_params, result, headers):
-        g.api_pagination = pagination_metadata(page_params.page, page_params.page_size, page_params.item_count)
+        """smorest's pagination, in the view function or by a Page: the view (or the Page) sets
+        `item_count`; a keyset list sets `next_cursor` too, and `by_cursor` when this page was
+        reached by one (it then has no number)."""
+        keyset = hasattr(page_params, "next_cursor")
+        g.api_pagination = pagination_metadata(
+            page_params.item_count,
+            page_params.page_size,
+            None if getattr(page_params, "by_cursor", False) else page_params.page,
+            keyset=keyset,
+            next_cursor=getattr(page_params, "next_cursor", None),
+        )
         return result, headers
 
     def _document_pagination_metadata(self, spec, resp_doc):

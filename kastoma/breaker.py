@@ -29,6 +29,9 @@ class Breaker:
     def trip(self) -> None:
         self.open_until = time.monotonic() + self.cooldown
 
+    def reset(self) -> None:
+        self.open_until = 0.0
+
 
 class GuardedRedisStorage(RedisStorage):
     """The limiter's Redis storage behind the breaker: `kastoma+redis://...` in

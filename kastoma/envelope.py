@@ -74,29 +74,35 @@ def answer(status: int, schema: ma.Schema, data: Any, message: str | None = None
     return response
 
 
-def set_pagination(pagination: dict[str, Any]) -> None:
-    """Set the envelope's `pagination` for a list a view pages itself (e.g. keyset pagination)."""
-    g.api_pagination = pagination
-
-
 def set_message(message: str) -> None:
     """Set the envelope's human-readable `message` for the current response."""
     g.api_message = message
 
 
-def _pagination_url(page: int) -> str:
-    args = request.args.copy()
-    args["page"] = str(page)
-    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"
-
-
-def pagination_metadata(page: int, page_size: int, count: int) -> dict[str, Any]:
+def pagination_metadata(
+    count: int, page_size: int, page: int | None, *, keyset: bool = False, next_cursor: str | None = None
+) -> dict[str, Any]:
+    """The envelope's `pagination`: of page `page`, or (`page` None) of a page reached by cursor.
+    A list that can also be scrolled by keyset (`keyset`) gives `next_cursor` on every page."""
     pages = math.ceil(count / page_size) if count else 0
-    return {
-        "count": count,
-        "page": page,
-        "page_size": page_size,
-        "pages": pages,
-        "next": _pagination_url(page + 1) if page < pages else None,
-        "previous": _pagination_url(min(page - 1, max(pages, 1))) if page > 1 else None,
-    }
+    body: dict[str, Any] = {"count": count, "page": page, "page_size": page_size, "pages": pages}
+    if page is None:
+        body["next"] = _url(cursor=next_cursor, page=None) if next_cursor else None
+        body["previous"] = None
+    else:
+        body["next"] = _url(page=page + 1) if page < pages else None
+        body["previous"] = _url(page=min(page - 1, max(pages, 1))) if page > 1 else None
+    if keyset:
+        body["next_cursor"] = next_cursor
+    return body
+
+
+def _url(**changes: Any) -> str:
+    """This request's URL with some query arguments changed (None: removed), others in order."""
+    args = request.args.copy()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = str(value)  # in its place, if it was there
+    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"

@@ -98,10 +98,14 @@ def db_session(app, request):
 
 
 def clear_caches() -> None:
-    """The shared cache, and this process's memory of which URLs were asked for (a body is
-    stored on its URL's second request, kastoma/products/cache.py)."""
+    """The shared cache, this process's memory of which URLs were asked for (a body is stored on
+    its URL's second request, kastoma/products/cache.py), and a breaker a test's broken cache
+    tripped (kastoma/breaker.py)."""
+    from flask import current_app
+
     from kastoma.products.cache import _recent_misses
 
+    current_app.extensions["kastoma_redis_breaker"].reset()
     cache.clear()
     _recent_misses.clear()
 

@@ -11,7 +11,7 @@ from kastoma.products import categories
 from kastoma.products.cache import catalogue_read, install_http_caching
 from kastoma.products.category_schemas import CategoryDetailSchema, CategorySchema, CategoryTreeSchema
 from kastoma.products.filters import Filters
-from kastoma.products.listing import list_products, page_items
+from kastoma.products.listing import list_page
 from kastoma.products.query_schemas import CategoryQuerySchema, InactiveQuerySchema, ProductQuerySchema
 from kastoma.products.schemas import ProductListSchema
 from kastoma.products.slugs import ref_parameter
@@ -140,18 +140,18 @@ class CategoryProducts(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
     @catalogue_read
     @blp.response(200, ProductListSchema(many=True))
+    @blp.paginate()
     @blp.doc(**PUBLIC_READ)
     @blp.doc_errors(400, 401, 403, 404)
-    def get(self, query, id_or_slug: str):
+    def get(self, query, id_or_slug: str, pagination_parameters):
         """Products of this category and all its descendants (takes the product filters)"""
         include_inactive = query["include_inactive"]
         category = categories.get_category(id_or_slug, include_inactive)
         ids = categories.subtree_filter_ids(str(category.id), "category", include_inactive=True)
-        return page_items(
-            list_products(
-                query,
-                scope=f"category:{category.id}",
-                base=Filters(["within"], {"within": ids}),
-                include_inactive=include_inactive,
-            )
+        return list_page(
+            query,
+            pagination_parameters,
+            scope=f"category:{category.id}",
+            base=Filters(["within"], {"within": ids}),
+            include_inactive=include_inactive,
         )

@@ -19,38 +19,28 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import request
 from sqlalchemy import Select, and_, bindparam, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from kastoma.envelope import pagination_metadata, set_pagination
 from kastoma.errors import ValidationFailed
 from kastoma.fields import MAX_PRICE
 from kastoma.products.cache import cached
 from kastoma.products.cards import card_select, cards
 from kastoma.products.filters import Filters, condition, product_filters, search_shape
 from kastoma.products.models import Product, ProductVariant
+from kastoma.products.orderings import ORDERINGS, RELEVANCE
 from kastoma.products.search import SearchMatch, search_sql
 from kastoma.reads import read_all
 
-ORDERINGS: dict[str, tuple[str, ...]] = {
-    "name": ("name",),
-    "price": ("price_min",),
-    "created_at": ("created_at",),
-    "rating": ("rating_average", "review_count"),
-    "popularity": ("order_count", "rating_average"),
-}
-RELEVANCE = "relevance"
-ORDERING_CHOICES = [o for name in (*ORDERINGS, RELEVANCE) for o in (name, f"-{name}")]
-PAGING_ARGS = {"page", "page_size", "cursor", "ordering"}
+PAGING_ARGS = {"cursor", "ordering"}  # left out of the count key (page and page_size are not in the query)
 
 
 @dataclass
 class Listing:
     items: list[dict[str, Any]]  # product cards
-    pagination: dict[str, Any]
+    count: int  # of the whole listing
+    next_cursor: str | None  # of the page after this one, or None on the last page
 
 
 # --- Ordering and cursors -----------------------------------------------------------------------
@@ -172,24 +162,18 @@ def _count(scope: str, query: dict[str, Any], filters: Filters) -> int:
     return cached("count", [scope, key], lambda: read_all(statement, filters.params)[0][0] or 0)
 
 
-def _url(**changes: Any) -> str:
-    args = request.args.copy()
-    for key, value in changes.items():
-        args.pop(key, None)
-        if value is not None:
-            args[key] = value
-    return f"{request.base_url}?{urlencode(list(args.items(multi=True)))}"
-
-
 def list_products(
     query: dict[str, Any],
     *,
+    page: int,
+    page_size: int,
     scope: str,
     base: Filters | None = None,
     default_ordering: str = "-created_at",
     include_inactive: bool = False,
 ) -> Listing:
-    """One page of products matching `query` (the ProductQuerySchema's output).
+    """Page `page` of products matching `query` (the ProductQuerySchema's output), or the page
+    after `query["cursor"]`.
 
     `base` filters apply on top; `scope` names the listing (e.g. the category of
     `categories/<id>/products/`) in the count key.
@@ -198,7 +182,6 @@ def list_products(
     if base is not None:
         filters.extend(base)
     ordering = query.get("ordering") or (f"-{RELEVANCE}" if filters.search else default_ordering)
-    page_size = query.get("page_size", 20)
     cursor = query.get("cursor")
     stmt, keys = _page_statement(tuple(filters.shape), ordering, bool(cursor))  # checks the ordering
     count = _count(scope, {**query, "include_inactive": include_inactive}, filters)
@@ -207,33 +190,25 @@ def list_products(
         rows = read_all(stmt, {**filters.params, **after, "limit": page_size + 1})
         has_more = len(rows) > page_size
     else:
-        page = query.get("page", 1)
-        rows = read_all(stmt, {**filters.params, "limit": page_size, "offset": (page - 1) * page_size})
+        offset = (page - 1) * page_size
+        # Past the end: no query (and no OFFSET too large for the database).
+        rows = read_all(stmt, {**filters.params, "limit": page_size, "offset": offset}) if offset < count else []
         has_more = page * page_size < count
     rows = rows[:page_size]
-
     next_cursor = None
     if has_more and rows:
         last = rows[-1]
         next_cursor = encode_cursor(ordering, [getattr(last, "rank" if k.name == RELEVANCE else k.name) for k in keys])
-    if cursor:
-        pagination = {
-            "count": count,
-            "page": None,
-            "page_size": page_size,
-            "pages": math.ceil(count / page_size) if count else 0,
-            "next": _url(cursor=next_cursor, page=None) if next_cursor else None,
-            "previous": None,
-        }
-    else:
-        pagination = pagination_metadata(query.get("page", 1), page_size, count)
-    pagination["next_cursor"] = next_cursor
-    return Listing(items=cards(rows), pagination=pagination)
+    return Listing(cards(rows), count, next_cursor)
 
 
-def page_items(listing: Listing) -> list[dict[str, Any]]:
-    """Hand the listing's pagination to the response envelope and return the page's items."""
-    set_pagination(listing.pagination)
+def list_page(query: dict[str, Any], pagination: Any, **options: Any) -> list[dict[str, Any]]:
+    """The page a request asks for: `list_products` with smorest's pagination parameters, which
+    take the listing's count and next cursor to the envelope (kastoma/api.py)."""
+    listing = list_products(query, page=pagination.page, page_size=pagination.page_size, **options)
+    pagination.item_count = listing.count
+    pagination.next_cursor = listing.next_cursor
+    pagination.by_cursor = bool(query.get("cursor"))
     return listing.items
 
 

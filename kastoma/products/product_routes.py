@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 
 from kastoma.api import Blueprint, SelectPage
@@ -11,7 +13,7 @@ from kastoma.extensions import db
 from kastoma.products import services
 from kastoma.products.cache import catalogue_read, install_http_caching
 from kastoma.products.filters import Filters
-from kastoma.products.listing import list_products, low_stock, page_items
+from kastoma.products.listing import list_page, low_stock
 from kastoma.products.query_schemas import InactiveQuerySchema, ProductQuerySchema, SearchQuerySchema
 from kastoma.products.schemas import (
     LowStockSchema,
@@ -35,8 +37,8 @@ LISTING_NOTE = (
 )
 
 
-def _listing(query: dict, scope: str, **kwargs):
-    return page_items(list_products(query, scope=scope, include_inactive=query["include_inactive"], **kwargs))
+def _listing(query: dict, pagination: Any, scope: str, **options: Any) -> list[dict]:
+    return list_page(query, pagination, scope=scope, include_inactive=query["include_inactive"], **options)
 
 
 @blp.route("/")
@@ -44,11 +46,12 @@ class Products(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
     @catalogue_read
     @blp.response(200, ProductListSchema(many=True), description=LISTING_NOTE)
+    @blp.paginate()
     @blp.doc(**PUBLIC_READ)
     @blp.doc_errors(400, 401, 403)
-    def get(self, query):
+    def get(self, query, pagination_parameters):
         """Products, filtered and ordered; `attr.<name>=<value>` filters on attributes"""
-        return _listing(query, "list")
+        return _listing(query, pagination_parameters, "list")
 
     @blp.auth(Role.STAFF)
     @blp.arguments(ProductCreateSchema)
@@ -66,11 +69,12 @@ class ProductSearch(MethodView):
     @blp.arguments(SearchQuerySchema, location="query")
     @catalogue_read
     @blp.response(200, ProductListSchema(many=True), description=LISTING_NOTE)
+    @blp.paginate()
     @blp.doc(**PUBLIC_READ)
     @blp.doc_errors(400, 401, 403)
-    def get(self, query):
+    def get(self, query, pagination_parameters):
         """Full-text search, most relevant first; takes the list's filters and ordering"""
-        return _listing({**query, "search": query["q"]}, "search")
+        return _listing({**query, "search": query["q"]}, pagination_parameters, "search")
 
 
 @blp.route("/featured/")
@@ -78,11 +82,12 @@ class FeaturedProducts(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
     @catalogue_read
     @blp.response(200, ProductListSchema(many=True), description=LISTING_NOTE)
+    @blp.paginate()
     @blp.doc(**PUBLIC_READ)
     @blp.doc_errors(400, 401, 403)
-    def get(self, query):
+    def get(self, query, pagination_parameters):
         """Featured products; takes the list's filters and ordering"""
-        return _listing(query, "featured", base=Filters([("is_featured", True)]))
+        return _listing(query, pagination_parameters, "featured", base=Filters([("is_featured", True)]))
 
 
 @blp.route("/popular/")
@@ -90,11 +95,12 @@ class PopularProducts(MethodView):
     @blp.arguments(ProductQuerySchema, location="query")
     @catalogue_read
     @blp.response(200, ProductListSchema(many=True), description=LISTING_NOTE)
+    @blp.paginate()
     @blp.doc(**PUBLIC_READ)
     @blp.doc_errors(400, 401, 403)
-    def get(self, query):
+    def get(self, query, pagination_parameters):
         """The most popular products: by order count, then approved rating"""
-        return _listing({**query, "ordering": "-popularity"}, "popular")
+        return _listing({**query, "ordering": "-popularity"}, pagination_parameters, "popular")
 
 
 @blp.route("/low_stock/")

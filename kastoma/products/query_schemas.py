@@ -10,11 +10,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from kastoma.api import MAX_PAGE_SIZE
 from kastoma.fields import MAX_PRICE, price_in_range
 from kastoma.products.fields import ATTRIBUTE_KEY, DateOrDateTime, no_control_characters, text
-from kastoma.products.listing import ORDERING_CHOICES
 from kastoma.products.models import ReviewStatus, StockReason
+from kastoma.products.orderings import ORDERING_CHOICES
 
 MAX_ATTRIBUTE_FILTERS = 10
 ATTRIBUTE_PREFIX = "attr."
@@ -47,8 +46,6 @@ class ProductQuerySchema(InactiveQuerySchema):
         validate=validate.OneOf(ORDERING_CHOICES),
         metadata={"description": "Prefix with '-' for descending; `relevance` needs a search term."},
     )
-    page = ma.fields.Integer(validate=validate.Range(min=1, max=1_000_000))
-    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
     cursor = ma.fields.String(
         validate=[validate.Length(max=1000), no_control_characters],
         metadata={"description": "Keyset pagination: the `next_cursor` of the previous page (use instead of page)."},
@@ -77,6 +74,9 @@ class ProductQuerySchema(InactiveQuerySchema):
                 plain[key] = data[key]
         if attributes:
             plain["attributes"] = attributes
+        # `page` and `page_size` are the pagination's arguments (kastoma/api.py); a cursor replaces `page`.
+        if "cursor" in plain and "page" in plain:
+            raise ma.ValidationError("Use either page or cursor, not both.", "cursor")
         return plain
 
     @ma.validates_schema
@@ -87,8 +87,6 @@ class ProductQuerySchema(InactiveQuerySchema):
         after, before = data.get("created_after"), data.get("created_before")
         if after is not None and before is not None and after > before:
             raise ma.ValidationError("created_before must not be before created_after.", "created_before")
-        if "cursor" in data and "page" in data:
-            raise ma.ValidationError("Use either page or cursor, not both.", "cursor")
 
 
 class SearchQuerySchema(ProductQuerySchema):
