@@ -35,10 +35,11 @@ from kastoma.products.demo_products import DEMO_SKU_PREFIX
 from kastoma.products.models import Category, Product
 from kastoma.products.seed_data import ADJECTIVES, BRANDS, KINDS
 from kastoma.products.services import create_product
-from kastoma.users.models import User, UserProfile, Wishlist
+from kastoma.users.models import User, UserProfile
 from kastoma.users.passwords import hash_password
 from kastoma.users.services import DEFAULT_WISHLIST_NAME
 from kastoma.users.tokens import issue_token_pair
+from kastoma.wishlists.models import Wishlist
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_PREFIX = "kastoma_bench"  # the only databases this suite creates or drops

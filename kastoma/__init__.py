@@ -60,7 +60,6 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def register_blueprints(api: Any) -> None:
-    from kastoma.core.analytics_routes import blp as analytics
     from kastoma.core.routes import blp as core
     from kastoma.health.routes import blp as health
     from kastoma.orders.cart_routes import blp as cart
@@ -72,11 +71,12 @@ def register_blueprints(api: Any) -> None:
     from kastoma.products.review_routes import blp as reviews
     from kastoma.products.stock_routes import blp as stock
     from kastoma.products.variant_routes import blp as variants
+    from kastoma.reports.routes import blp as analytics
     from kastoma.users.account_routes import blp as account
     from kastoma.users.address_routes import blp as addresses
     from kastoma.users.auth_routes import blp as auth
     from kastoma.users.staff_routes import blp as users
-    from kastoma.users.wishlist_routes import blp as wishlists
+    from kastoma.wishlists.routes import blp as wishlists
 
     for blueprint in (
         health,

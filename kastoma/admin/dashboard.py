@@ -10,12 +10,12 @@ from flask_admin import AdminIndexView, expose
 from sqlalchemy import func, select
 
 from kastoma.admin.base import StaffAccess
-from kastoma.core import analytics
 from kastoma.core.settings import get_setting
 from kastoma.extensions import db
 from kastoma.orders.enums import OrderStatus
 from kastoma.products.listing import low_stock
 from kastoma.products.models import Review, ReviewStatus
+from kastoma.reports import sales
 
 WAITING = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED)
 CHART_WIDTH, CHART_HEIGHT = 900, 220
@@ -56,8 +56,8 @@ class DashboardView(StaffAccess, AdminIndexView):
     def index(self) -> Any:
         today = datetime.now(UTC).date()
         week_start = today - timedelta(days=today.weekday())
-        month = analytics.sales_by_day(today - timedelta(days=29), today)
-        by_status = analytics.orders_by_status(EPOCH, today)
+        month = sales.sales_by_day(today - timedelta(days=29), today)
+        by_status = sales.orders_by_status(EPOCH, today)
         pending_reviews = db.session.scalar(select(func.count(Review.id)).where(Review.status == ReviewStatus.PENDING))
         latest_reviews = db.session.scalars(
             select(Review).where(Review.status == ReviewStatus.PENDING).order_by(Review.created_at.desc()).limit(5)
@@ -66,14 +66,14 @@ class DashboardView(StaffAccess, AdminIndexView):
             "admin_kastoma/dashboard.html",
             currency=get_setting("currency"),
             # Today and this week are the tail of the 30 days already loaded for the chart.
-            today=analytics.summarise(month[-1:]),
-            week=analytics.summarise([d for d in month if d["date"] >= week_start]),
+            today=sales.summarise(month[-1:]),
+            week=sales.summarise([d for d in month if d["date"] >= week_start]),
             waiting=[(status.value, by_status.get(status.value, 0), self._status_url(status)) for status in WAITING],
             low_stock=db.session.scalars(low_stock().limit(10)).all(),
             pending_reviews=pending_reviews,
             latest_reviews=latest_reviews,
-            month_total=analytics.summarise(month)["revenue"],
-            month_orders=analytics.summarise(month)["orders"],
+            month_total=sales.summarise(month)["revenue"],
+            month_orders=sales.summarise(month)["orders"],
             bars=chart_bars(month),
             chart_width=CHART_WIDTH,
             chart_height=CHART_HEIGHT,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from kastoma.errors import CouponInvalid, InsufficientStock, NotFound, ValidationFailed
 from kastoma.extensions import db
 from kastoma.models import utcnow
-from kastoma.orders import catalogue
+from kastoma.orders import purchasable
 from kastoma.orders.coupons import check_coupon, find_coupon, normalise_code
 from kastoma.orders.models import Cart, CartItem
 from kastoma.orders.totals import ShippingMethod, Totals, compute_totals, money, pricing_rules
@@ -93,10 +93,10 @@ def merge_guest_cart(user: User, guest_token: str) -> Cart | None:
     cart, _ = get_or_create_cart(user, None)
     for item in list(guest.items):
         line = _find_line(cart, item.product_id, item.variant_id)
-        product, variant = catalogue.get_purchasable(item.product_id, item.variant_id, required=False)
+        product, variant = purchasable.get_purchasable(item.product_id, item.variant_id, required=False)
         if product is None:
             continue
-        cap = min(catalogue.available(product, variant), current_app.config["CART_MAX_LINE_QUANTITY"])
+        cap = min(purchasable.available(product, variant), current_app.config["CART_MAX_LINE_QUANTITY"])
         wanted = min((line.quantity if line else 0) + item.quantity, cap)
         if wanted <= 0:
             continue
@@ -133,7 +133,7 @@ def check_line_count(count: int, field: str = "product_id") -> None:
 
 def _check_quantity(product, variant, quantity: int) -> None:
     check_line_quantity(quantity)
-    available = catalogue.available(product, variant)
+    available = purchasable.available(product, variant)
     if quantity > available:
         raise InsufficientStock(
             f"Only {available} left in stock.", errors={"requested": quantity, "available": available}
@@ -141,7 +141,7 @@ def _check_quantity(product, variant, quantity: int) -> None:
 
 
 def add_item(cart: Cart, product_id: uuid.UUID, variant_id: uuid.UUID | None, quantity: int) -> CartItem:
-    product, variant = catalogue.get_purchasable(product_id, variant_id)
+    product, variant = purchasable.get_purchasable(product_id, variant_id)
     line = _find_line(cart, product.id, variant.id if variant else None)
     if line is None:
         check_line_count(len(cart.items) + 1)
@@ -177,7 +177,7 @@ def set_quantity(cart: Cart, line: CartItem, quantity: int) -> None:
     if quantity <= 0:
         cart.items.remove(line)
         return
-    product, variant = catalogue.get_purchasable(line.product_id, line.variant_id)
+    product, variant = purchasable.get_purchasable(line.product_id, line.variant_id)
     _check_quantity(product, variant, quantity)
     line.quantity = quantity
 
@@ -224,13 +224,13 @@ class CartView:
 def view(cart: Cart | None, user: User | None, shipping_method: ShippingMethod = ShippingMethod.STANDARD) -> CartView:
     """The cart with live prices and the totals checkout would charge now."""
     items = list(cart.items) if cart is not None else []
-    products = catalogue.load_many([(i.product_id, i.variant_id) for i in items])
+    products = purchasable.load_many([(i.product_id, i.variant_id) for i in items])
     lines = []
     for item in items:
         product, variant = products[(item.product_id, item.variant_id)]
-        price = catalogue.unit_price(product, variant)
+        price = purchasable.unit_price(product, variant)
         lines.append(
-            Line(item, product, variant, price, money(price * item.quantity), catalogue.available(product, variant))
+            Line(item, product, variant, price, money(price * item.quantity), purchasable.available(product, variant))
         )
     rules = pricing_rules()
     subtotal = sum((line.line_total for line in lines), Decimal("0"))

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kastoma.errors import CartEmpty, InsufficientStock, ValidationFailed
 from kastoma.extensions import db
-from kastoma.orders import catalogue
+from kastoma.orders import purchasable
 from kastoma.orders.cart import check_line_count, check_line_quantity, find_cart
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
 from kastoma.orders.enums import OrderStatus, PaymentStatus
@@ -93,12 +93,12 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
     billing = _address(user, data, "billing") or shipping
 
     # Lock every stock row first, always in the same order, then check and price.
-    locked = catalogue.lock_for_sale([(line.product_id, line.variant_id) for line in lines])
+    locked = purchasable.lock_for_sale([(line.product_id, line.variant_id) for line in lines])
     priced = []
     shortages = []
     for line in lines:
         product, variant = locked[(line.product_id, line.variant_id)]
-        available = catalogue.available(product, variant)
+        available = purchasable.available(product, variant)
         if line.quantity > available:
             shortages.append(
                 {
@@ -108,7 +108,7 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
                     "available": available,
                 }
             )
-        priced.append((line, product, variant, catalogue.unit_price(product, variant)))
+        priced.append((line, product, variant, purchasable.unit_price(product, variant)))
     if shortages:
         first = shortages[0]
         raise InsufficientStock(
@@ -160,12 +160,14 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
                 unit_price=price,
                 quantity=line.quantity,
                 line_total=money(price * line.quantity),
-                attributes=catalogue.snapshot_attributes(product, variant),
+                attributes=purchasable.snapshot_attributes(product, variant),
             )
         )
     _insert(order)
 
-    catalogue.sell([(product, variant, line.quantity) for line, product, variant, _ in priced], order=order, actor=user)
+    purchasable.sell(
+        [(product, variant, line.quantity) for line, product, variant, _ in priced], order=order, actor=user
+    )
     if coupon is not None:
         redeem(coupon, order, user, totals.discount)
     record_initial_status(order, actor=user)

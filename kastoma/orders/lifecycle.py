@@ -15,7 +15,7 @@ from sqlalchemy import select
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.models import utcnow
-from kastoma.orders import catalogue, payments
+from kastoma.orders import payments, purchasable
 from kastoma.orders.coupons import release
 from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Order
@@ -29,7 +29,7 @@ def cancel_order(order: Order, actor: User | None, *, by_staff: bool, note: str 
     """Cancel: restock every item, give back the coupon use, void a pending charge and refund
     what was captured."""
     transition(order, OrderStatus.CANCELLED, actor=actor, note=note or "Order cancelled.", by_staff=by_staff)
-    catalogue.restock(order, actor)
+    purchasable.restock(order, actor)
     release(order)
     payments.void_pending(order)
     if order.payment_status == PaymentStatus.PAID:

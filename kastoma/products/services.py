@@ -80,17 +80,6 @@ def variants_of(product: Product, include_inactive: bool = False) -> list[Produc
     return [v for v in product.variants if v.is_active or include_inactive]
 
 
-def check_wishable(product_id: uuid.UUID, variant_id: uuid.UUID | None) -> None:
-    """NotFound unless the product is active and the variant (if any) is an active one of it."""
-    product = db.session.get(Product, product_id)
-    if product is None or not product.is_active:
-        raise NotFound("Product not found.")
-    if variant_id is not None:
-        variant = db.session.get(ProductVariant, variant_id)
-        if variant is None or variant.product_id != product.id or not variant.is_active:
-            raise NotFound("Variant not found.")
-
-
 # --- Derived columns ----------------------------------------------------------------------------
 
 

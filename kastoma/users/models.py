@@ -1,11 +1,11 @@
-"""Accounts, their profile, saved addresses, wishlists, and the token bookkeeping of auth."""
+"""Accounts, their profile, saved addresses, and the token bookkeeping of auth."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kastoma.extensions import db
@@ -92,33 +92,6 @@ class Address(UUIDPrimaryKey, Timestamped, db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     is_default_shipping: Mapped[bool] = mapped_column(default=False)
     is_default_billing: Mapped[bool] = mapped_column(default=False)
-
-
-class Wishlist(UUIDPrimaryKey, Timestamped, db.Model):
-    __tablename__ = "wishlists"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    is_default: Mapped[bool] = mapped_column(default=False)
-    is_public: Mapped[bool] = mapped_column(default=False)
-
-    owner: Mapped[User] = relationship(lazy="joined")
-    items: Mapped[list[WishlistItem]] = relationship(
-        back_populates="wishlist", cascade="all, delete-orphan", order_by="WishlistItem.created_at"
-    )
-
-
-class WishlistItem(UUIDPrimaryKey, Timestamped, db.Model):
-    __tablename__ = "wishlist_items"
-    __table_args__ = (UniqueConstraint("wishlist_id", "product_id", "variant_id"),)
-
-    wishlist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("wishlists.id", ondelete="CASCADE"), index=True)
-    # Foreign keys to the catalogue are added by the catalogue's migration.
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
-    variant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(String(255), default="")
-
-    wishlist: Mapped[Wishlist] = relationship(back_populates="items")
 
 
 class EmailChange(UUIDPrimaryKey, db.Model):

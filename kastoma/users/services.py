@@ -18,13 +18,12 @@ from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
 from kastoma.roles import Role
-from kastoma.users.models import PasswordResetToken, User, UserProfile, Wishlist
+from kastoma.users.models import PasswordResetToken, User, UserProfile
 from kastoma.users.passwords import hash_password, needs_rehash, password_problems, verify_password
 from kastoma.users.schemas import normalise_email
 from kastoma.users.tokens import hash_mailed_token, new_mailed_token, revoke_refresh_tokens_of
 
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
-DEFAULT_WISHLIST_NAME = "My wishlist"
 USERNAME_TAKEN = "A user with this username already exists."
 
 
@@ -81,7 +80,7 @@ def create_user(
     check_policy: bool = True,
     password_hash: str | None = None,
 ) -> User:
-    """A new account with its profile and default wishlist (`password_hash` instead of
+    """A new account with its profile (`password_hash` instead of
     `password` for a sign-up whose password was hashed when it was asked for)."""
     _ensure_unique(username, email)
     if check_policy and password is not None:
@@ -100,7 +99,6 @@ def create_user(
         # unique indexes: with a 400 naming the field, not a 500.
         with db.session.begin_nested():
             db.session.add(user)
-            db.session.add(Wishlist(owner=user, name=DEFAULT_WISHLIST_NAME, is_default=True))
     except IntegrityError as exc:
         _ensure_unique(username, email)
         raise ValidationFailed("This account already exists.") from exc

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from kastoma.extensions import cache, db
 from kastoma.roles import Role
-from kastoma.users.models import RefreshToken, RevokedToken, User, Wishlist
+from kastoma.users.models import RefreshToken, RevokedToken, User
 from tests.conftest import DEFAULT_PASSWORD, make_test_app
 
 REGISTER = "/api/v1/auth/register/"
@@ -60,7 +60,9 @@ def test_register_returns_user_and_working_tokens(client, outbox):
     user = db.session.scalar(select(User).where(User.username == "ada"))
     assert user.password_hash.startswith("$argon2id$")
     assert user.profile is not None
-    assert db.session.scalar(select(Wishlist).where(Wishlist.user_id == user.id)).is_default
+    # The account's default wishlist is there from its first look (created on first use).
+    wishlists = client.get("/api/v1/wishlists/", headers=bearer(data["access"])).get_json()["data"]
+    assert [(w["name"], w["is_default"]) for w in wishlists] == [("My wishlist", True)]
     assert [m.to for m in outbox] == [["ada@example.com"]] and "Welcome" in outbox[0].subject
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from kastoma.extensions import db
-from kastoma.orders import catalogue
+from kastoma.orders import purchasable
 from kastoma.orders.models import Cart, CartItem, Coupon, Order
 from kastoma.products.models import Product, StockMovement
 from kastoma.users.models import User
@@ -56,8 +56,8 @@ def test_the_oversell_test_bites_without_the_locking(app, shoppers, make_product
             time.sleep(0.02)  # the window every concurrent request walks through
             db.session.execute(update(Product).where(Product.id == product.id).values(stock=max(current - quantity, 0)))
 
-    monkeypatch.setattr(catalogue, "_lock", unlocked)
-    monkeypatch.setattr(catalogue, "sell", naive_sell)
+    monkeypatch.setattr(purchasable, "_lock", unlocked)
+    monkeypatch.setattr(purchasable, "sell", naive_sell)
     statuses, outcome = oversell_round(app, shoppers, make_product)
     with pytest.raises(AssertionError):
         assert_no_oversell(statuses, outcome)

@@ -33,7 +33,7 @@ def test_only_active_products_and_their_own_variants(client, customer, auth_head
 
 def test_wishlist_items_go_with_a_removed_product(client, customer, auth_headers, make_product):
     from kastoma.products.models import Product
-    from kastoma.users.models import WishlistItem
+    from kastoma.wishlists.models import WishlistItem
 
     headers = auth_headers(customer)
     items = f"/api/v1/wishlists/{client.get('/api/v1/wishlist/', headers=headers).get_json()['data']['id']}/items/"

@@ -92,8 +92,8 @@ def test_a_wishlist_deleted_during_a_patch_is_a_404(client, customer, auth_heade
     from sqlalchemy import delete
 
     from kastoma.extensions import db
-    from kastoma.users import wishlists
-    from kastoma.users.models import Wishlist
+    from kastoma.wishlists import services as wishlists
+    from kastoma.wishlists.models import Wishlist
 
     headers = auth_headers(customer)
     created = client.post("/api/v1/wishlists/", headers=headers, json={"name": "Gifts"}).get_json()["data"]

@@ -11,6 +11,7 @@ from sqlalchemy import Date, cast, func, select
 from kastoma.extensions import db
 from kastoma.orders.enums import OrderStatus
 from kastoma.orders.models import Order, OrderItem
+from kastoma.products.listing import low_stock as low_stock_products
 
 # Revenue counts orders that were not cancelled or refunded.
 EXCLUDED = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
@@ -82,9 +83,15 @@ def summarise(days: list[dict[str, Any]]) -> dict[str, Any]:
     return {"orders": orders, "revenue": revenue, "average_order_value": aov}
 
 
-def sales_report(start: date, end: date) -> dict[str, Any]:
-    from kastoma.orders.catalogue import low_stock
+def low_stock(limit: int = 20) -> list[dict[str, Any]]:
+    rows = db.session.scalars(low_stock_products().limit(limit)).all()
+    return [
+        {"product_id": p.id, "name": p.name, "sku": p.sku, "stock": p.stock_total, "threshold": p.low_stock_threshold}
+        for p in rows
+    ]
 
+
+def sales_report(start: date, end: date) -> dict[str, Any]:
     days = sales_by_day(start, end)
     return {
         "start": start,

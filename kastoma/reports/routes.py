@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from flask.views import MethodView
 
 from kastoma.api import Blueprint
-from kastoma.core.analytics import sales_report
-from kastoma.core.schemas import AnalyticsQuerySchema, SalesReportSchema
+from kastoma.reports.sales import sales_report
+from kastoma.reports.schemas import AnalyticsQuerySchema, SalesReportSchema
 from kastoma.roles import Role
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/core/analytics", description="Sales analytics for staff.")

@@ -1,4 +1,4 @@
-"""What orders need from the catalogue: purchasable items, live prices, stock locks and moves.
+"""The orders' port to the catalogue: purchasable items, live prices, stock locks and moves.
 
 Locks are always taken in one global order (products by id, then variants by id) so that two
 checkouts of overlapping carts wait for each other instead of deadlocking.
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
+from kastoma.products import availability
 from kastoma.products.inventory import StockChange, change_stock_many
 from kastoma.products.models import Product, ProductVariant, StockReason
 
@@ -25,27 +25,13 @@ def get_purchasable(
     product_id: uuid.UUID, variant_id: uuid.UUID | None, *, required: bool = True
 ) -> tuple[Product | None, ProductVariant | None]:
     """The active product (and its active variant); a product with variants needs one."""
-    product = db.session.get(Product, product_id)
-    variant = db.session.get(ProductVariant, variant_id) if variant_id else None
-    problem = _problem(product, variant, variant_id)
+    product, variant = availability.load(product_id, variant_id)
+    problem = availability.availability_problem(product, variant, variant_id)
     if problem is None:
         return product, variant
     if not required:
         return None, None
     raise problem
-
-
-def _problem(product: Product | None, variant: ProductVariant | None, variant_id: uuid.UUID | None) -> Exception | None:
-    if product is None or not product.is_active:
-        return NotFound("Product not found.")
-    if variant_id is not None:
-        if variant is None or variant.product_id != product.id or not variant.is_active:
-            return NotFound("Variant not found.")
-    elif product.variant_count > 0:
-        return ValidationFailed(
-            "Choose a variant of this product.", errors={"variant_id": ["This product has variants; choose one."]}
-        )
-    return None
 
 
 def available(product: Product, variant: ProductVariant | None) -> int:
@@ -93,7 +79,7 @@ def lock_for_sale(pairs: Iterable[Pair]) -> dict[Pair, tuple[Product, ProductVar
     result = {}
     for product_id, variant_id in pairs:
         product, variant = products.get(product_id), variants.get(variant_id) if variant_id else None
-        problem = _problem(product, variant, variant_id)
+        problem = availability.availability_problem(product, variant, variant_id)
         if problem is not None:
             raise problem
         result[(product_id, variant_id)] = (product, variant)
@@ -125,13 +111,3 @@ def restock(order: Any, actor: Any) -> None:
         reference=order.order_number,
         actor=actor,
     )
-
-
-def low_stock(limit: int = 20) -> list[dict[str, Any]]:
-    from kastoma.products.listing import low_stock as low_stock_query
-
-    rows = db.session.scalars(low_stock_query().limit(limit)).all()
-    return [
-        {"product_id": p.id, "name": p.name, "sku": p.sku, "stock": p.stock_total, "threshold": p.low_stock_threshold}
-        for p in rows
-    ]

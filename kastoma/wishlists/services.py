@@ -10,14 +10,18 @@ from sqlalchemy.orm import selectinload
 
 from kastoma.errors import Conflict, NotFound, ValidationFailed
 from kastoma.extensions import db
-from kastoma.users.models import User, Wishlist, WishlistItem
-from kastoma.users.services import DEFAULT_WISHLIST_NAME
+from kastoma.products.availability import check_available
+from kastoma.users.models import User
+from kastoma.wishlists.models import Wishlist, WishlistItem
 
+DEFAULT_WISHLIST_NAME = "My wishlist"
 MAX_WISHLISTS = 20
 MAX_ITEMS = 500
 
 
 def list_wishlists(user: User):
+    """The user's wishlists, the default one first (created with the first use of any)."""
+    default_wishlist(user)
     return (
         select(Wishlist)
         .where(Wishlist.user_id == user.id)
@@ -28,7 +32,7 @@ def list_wishlists(user: User):
 
 def default_wishlist(user: User) -> Wishlist:
     wishlist = db.session.scalar(select(Wishlist).where(Wishlist.user_id == user.id, Wishlist.is_default.is_(True)))
-    if wishlist is None:  # accounts created before wishlists existed
+    if wishlist is None:  # created on first use: accounts (the floor below) know no wishlists
         wishlist = Wishlist(owner=user, name=DEFAULT_WISHLIST_NAME, is_default=True)
         db.session.add(wishlist)
         db.session.flush()
@@ -71,15 +75,9 @@ def delete_wishlist(wishlist: Wishlist) -> None:
     db.session.delete(wishlist)
 
 
-def check_product(product_id: uuid.UUID, variant_id: uuid.UUID | None) -> None:
-    """Raise NotFound unless the product is active and the variant, if given, is an active one of it."""
-    from kastoma.products.services import check_wishable  # the catalogue builds on users
-
-    check_wishable(product_id, variant_id)
-
-
 def add_item(wishlist: Wishlist, data: dict[str, Any]) -> WishlistItem:
-    check_product(data["product_id"], data.get("variant_id"))
+    # Any active product, and an active variant of it if one is named (none needs choosing here).
+    check_available(data["product_id"], data.get("variant_id"), variant_required=False)
     for item in wishlist.items:
         if item.product_id == data["product_id"] and item.variant_id == data.get("variant_id"):
             raise Conflict("This product is already in the wishlist.", code="duplicate")

@@ -11,8 +11,8 @@ from kastoma.auth import current_user
 from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.schemas import MessageSchema
-from kastoma.users import wishlists
-from kastoma.users.schemas import WishlistItemSchema, WishlistSchema
+from kastoma.wishlists import services as wishlists
+from kastoma.wishlists.schemas import WishlistItemSchema, WishlistSchema
 
 blp = Blueprint("wishlists", __name__, url_prefix="/api/v1", description="Wishlists (public ones are shareable).")
 
