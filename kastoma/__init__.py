@@ -68,10 +68,10 @@ def register_blueprints(api: Any) -> None:
     from kastoma.orders.payment_routes import blp as payments
     from kastoma.products.category_routes import blp as categories
     from kastoma.products.product_routes import blp as products
-    from kastoma.products.review_routes import blp as reviews
     from kastoma.products.stock_routes import blp as stock
     from kastoma.products.variant_routes import blp as variants
     from kastoma.reports.routes import blp as analytics
+    from kastoma.reviews.routes import blp as reviews
     from kastoma.users.account_routes import blp as account
     from kastoma.users.address_routes import blp as addresses
     from kastoma.users.auth_routes import blp as auth

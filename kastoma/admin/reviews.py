@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from kastoma.admin.base import StaffModelView
 from kastoma.extensions import db
-from kastoma.products import reviews
 from kastoma.products.models import Review, ReviewStatus
+from kastoma.reviews import services as reviews
 
 
 class ReviewView(StaffModelView):

@@ -12,7 +12,7 @@ from marshmallow import validate
 
 from kastoma.fields import MAX_PRICE, price_in_range
 from kastoma.products.fields import ATTRIBUTE_KEY, DateOrDateTime, no_control_characters, text
-from kastoma.products.models import ReviewStatus, StockReason
+from kastoma.products.models import StockReason
 from kastoma.products.orderings import ORDERING_CHOICES
 
 MAX_ATTRIBUTE_FILTERS = 10
@@ -112,9 +112,3 @@ class CategoryQuerySchema(InactiveQuerySchema):
 class StockMovementQuerySchema(ma.Schema):
     variant_id = ma.fields.UUID()
     reason = ma.fields.Enum(StockReason, by_value=True)
-
-
-class ReviewQuerySchema(ma.Schema):
-    status = ma.fields.Enum(ReviewStatus, by_value=True, metadata={"description": "Default: pending."})
-    product = text(220, metadata={"description": "A product id or slug."})
-    rating = ma.fields.Integer(validate=validate.Range(min=1, max=5))

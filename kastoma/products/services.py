@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kastoma.errors import NotFound, ValidationFailed
 from kastoma.extensions import db
-from kastoma.products import inventory, reviews
+from kastoma.products import inventory, ratings
 from kastoma.products.locks import lock_product
 from kastoma.products.models import Category, Product, ProductVariant, StockReason
 from kastoma.products.slugs import check_slug, parse_ref, slugify, unique_slug
@@ -56,7 +56,7 @@ def product_detail(ref: str, include_inactive: bool = False) -> Product:
     # The primary image is among the images just loaded: no query of its own.
     set_committed_value(product, "primary_image", next((i for i in product.images if i.is_primary), None))
     product.visible_variants = [v for v in product.variants if v.is_active or include_inactive]
-    product.rating_distribution = reviews.rating_distribution(product)
+    product.rating_distribution = ratings.rating_distribution(product)
     product.related_products = list(
         db.session.scalars(
             select(Product)

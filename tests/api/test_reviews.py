@@ -20,7 +20,7 @@ def rating(client, slug: str) -> dict:
 
 
 def test_a_review_waits_for_approval_then_counts(client, customer, auth_headers, staff_headers, make_product):
-    from kastoma.products.reviews import has_purchased
+    from kastoma.reviews.services import has_purchased
 
     product = make_product("Kettle")
     headers = auth_headers(customer)

@@ -10,12 +10,13 @@ from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
 from kastoma.envelope import set_message
 from kastoma.extensions import db
-from kastoma.products import reviews, services
+from kastoma.products import services
 from kastoma.products.cache import catalogue_read, install_http_caching
 from kastoma.products.models import ReviewStatus
-from kastoma.products.query_schemas import InactiveQuerySchema, ReviewQuerySchema
-from kastoma.products.review_schemas import ModeratedReviewSchema, ModerationSchema, ReviewSchema
+from kastoma.products.query_schemas import InactiveQuerySchema
 from kastoma.products.slugs import ref_parameter
+from kastoma.reviews import services as reviews
+from kastoma.reviews.schemas import ModeratedReviewSchema, ModerationSchema, ReviewQuerySchema, ReviewSchema
 from kastoma.roles import Role
 from kastoma.schemas import MessageSchema
 

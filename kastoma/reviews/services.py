@@ -1,5 +1,6 @@
-"""Product reviews: one per user per product, moderated (approval required by default), and the
-product's rating kept from approved reviews only.
+"""Product reviews: one per user per product, verified when the user received the product,
+moderated (approval required by default), and the product's rating kept from approved reviews
+only (the catalogue reads the distribution itself, kastoma/products/ratings.py).
 
 Functions take model objects and plain data, raise DomainErrors and never commit.
 """
@@ -18,6 +19,8 @@ from sqlalchemy.orm import joinedload
 from kastoma.errors import Conflict, NotFound
 from kastoma.extensions import db
 from kastoma.models import utcnow
+from kastoma.orders.enums import OrderStatus
+from kastoma.orders.models import Order, OrderItem
 from kastoma.products.locks import lock_product
 from kastoma.products.models import Product, Review, ReviewStatus
 from kastoma.users.models import User
@@ -27,8 +30,6 @@ EDITABLE = ("rating", "title", "text")
 
 def has_purchased(user: User, product: Product) -> bool:
     """Whether the user has a delivered order containing the product (`is_verified_purchase`)."""
-    from kastoma.orders.enums import OrderStatus
-    from kastoma.orders.models import Order, OrderItem  # orders build on the catalogue
 
     return bool(
         db.session.scalar(
@@ -59,16 +60,6 @@ def refresh_rating(product: Product) -> None:
     ).one()
     product.review_count = count
     product.rating_average = Decimal(str(average)).quantize(Decimal("0.01"), ROUND_HALF_UP) if count else Decimal("0")
-
-
-def rating_distribution(product: Product) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Review.rating, func.count())
-        .where(Review.product_id == product.id, Review.status == ReviewStatus.APPROVED)
-        .group_by(Review.rating)
-    )
-    counts = dict(rows.all())
-    return {str(stars): counts.get(stars, 0) for stars in range(1, 6)}
 
 
 def approved_reviews(product: Product) -> Select:

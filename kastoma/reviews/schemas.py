@@ -55,3 +55,9 @@ class ModeratedReviewSchema(ReviewSchema):
 
     product = ma.fields.Function(lambda r: {"id": str(r.product.id), "name": r.product.name, "slug": r.product.slug})
     moderated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ReviewQuerySchema(ma.Schema):
+    status = ma.fields.Enum(ReviewStatus, by_value=True, metadata={"description": "Default: pending."})
+    product = text_field(220, metadata={"description": "A product id or slug."})
+    rating = ma.fields.Integer(validate=validate.Range(min=1, max=5))

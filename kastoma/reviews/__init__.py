@@ -1,0 +1,1 @@
+"""Product reviews: writing them (one per user per product, verified purchases), and their moderation."""
