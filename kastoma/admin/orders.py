@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kastoma.admin.base import StaffModelView, date_filters, report_domain_error
-from kastoma.errors import DomainError, ValidationFailed
+from kastoma.errors import DomainError
 from kastoma.extensions import db
 from kastoma.orders import lifecycle, payments
 from kastoma.orders.enums import OrderStatus, PaymentStatus
@@ -49,15 +49,10 @@ def apply_action(order: Order, action: str, actor: User, form: dict[str, str]) -
         return
     target = ACTIONS[action][1]
     if action == "ship":
+        # The form's tracking fields, written as the API's add_tracking writes them; the lifecycle
+        # refuses to ship without a number.
         tracking = {field: (form.get(field) or "").strip() for field in TRACKING_FIELDS}
-        if not tracking["tracking_number"]:
-            raise ValidationFailed(
-                "A tracking number is needed to ship.", errors={"tracking_number": ["Enter the tracking number."]}
-            )
-        # Same fields the API's add_tracking endpoint writes.
-        for field, value in tracking.items():
-            if value:
-                setattr(order, field, value)
+        lifecycle.update_details(order, {field: value for field, value in tracking.items() if value})
     if action == "cancel":
         lifecycle.cancel_order(order, actor, by_staff=True, note=note)
     else:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import marshmallow as ma
 from flask.views import MethodView
 
-from kastoma import __version__
 from kastoma.api import Blueprint
 from kastoma.health.checks import check_cache, check_database, check_migrations
+from kastoma.version import __version__
 
 blp = Blueprint(
     "health",

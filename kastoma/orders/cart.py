@@ -9,9 +9,8 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,8 +21,16 @@ from kastoma.models import utcnow
 from kastoma.orders import purchasable
 from kastoma.orders.coupons import check_coupon, find_coupon, normalise_code
 from kastoma.orders.models import Cart, CartItem
-from kastoma.orders.totals import ShippingMethod, Totals, compute_totals, money, pricing_rules
+from kastoma.orders.pricing import PricedLine, price_line, subtotal, totals
+from kastoma.orders.totals import ShippingMethod, Totals
 from kastoma.users.models import User
+
+TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 - a header name, not a secret
+
+
+def guest_token() -> str | None:
+    """The guest cart token the request presents, if any."""
+    return request.headers.get(TOKEN_HEADER, "").strip()[:128] or None
 
 
 def hash_token(token: str) -> str:
@@ -194,64 +201,50 @@ def remove_coupon(cart: Cart) -> None:
 
 def apply_coupon(cart: Cart, user: User | None, code: str) -> None:
     coupon = find_coupon(code)
-    check_coupon(coupon, view(cart, user).totals.subtotal, user)
+    check_coupon(coupon, priced(cart, user).totals.subtotal, user)
     cart.coupon = coupon
 
 
 @dataclass
-class Line:
-    item: CartItem
-    product: object
-    variant: object | None
-    unit_price: Decimal
-    line_total: Decimal
-    available_stock: int
-
-
-@dataclass
-class CartView:
+class PricedCart:
     cart: Cart | None
-    lines: list[Line]
+    lines: list[PricedLine]
     totals: Totals
     coupon_code: str | None
     coupon_error: str | None
 
     @property
     def item_count(self) -> int:
-        return sum(line.item.quantity for line in self.lines)
+        return sum(line.quantity for line in self.lines)
 
 
-def view(cart: Cart | None, user: User | None, shipping_method: ShippingMethod = ShippingMethod.STANDARD) -> CartView:
+def priced(cart: Cart | None, user: User | None, method: ShippingMethod = ShippingMethod.STANDARD) -> PricedCart:
     """The cart with live prices and the totals checkout would charge now."""
     items = list(cart.items) if cart is not None else []
     products = purchasable.load_many([(i.product_id, i.variant_id) for i in items])
-    lines = []
-    for item in items:
-        product, variant = products[(item.product_id, item.variant_id)]
-        price = purchasable.unit_price(product, variant)
-        lines.append(
-            Line(item, product, variant, price, money(price * item.quantity), purchasable.available(product, variant))
-        )
-    rules = pricing_rules()
-    subtotal = sum((line.line_total for line in lines), Decimal("0"))
+    lines = [price_line(*products[(item.product_id, item.variant_id)], item.quantity, item) for item in items]
     discount, coupon_code, coupon_error = None, None, None
     if cart is not None and cart.coupon is not None:
         coupon_code = cart.coupon.code
         try:
-            discount = check_coupon(cart.coupon, subtotal, user)
+            discount = check_coupon(cart.coupon, subtotal(lines), user)
         except CouponInvalid as exc:
             coupon_error = exc.message
-    totals = compute_totals([(line.unit_price, line.item.quantity) for line in lines], shipping_method, rules, discount)
-    return CartView(cart, lines, totals, coupon_code, coupon_error)
+    return PricedCart(cart, lines, totals(lines, method, discount), coupon_code, coupon_error)
 
 
 def coupon_preview(cart: Cart | None, user: User | None, code: str) -> dict:
     """Would `code` apply to this cart now, and what would it take off? Invalid is an answer, not an error."""
-    current = view(cart, user)
+    current = priced(cart, user)
     try:
         discount = check_coupon(find_coupon(code), current.totals.subtotal, user)
     except CouponInvalid as exc:
         return {"valid": False, "code": code, "discount": None, "reason": exc.message, "totals": None}
-    lines = [(line.unit_price, line.item.quantity) for line in current.lines]
-    totals = compute_totals(lines, ShippingMethod.STANDARD, pricing_rules(), discount)
-    return {"valid": True, "code": normalise_code(code), "discount": totals.discount, "reason": None, "totals": totals}
+    estimate = totals(current.lines, ShippingMethod.STANDARD, discount)
+    return {
+        "valid": True,
+        "code": normalise_code(code),
+        "discount": estimate.discount,
+        "reason": None,
+        "totals": estimate,
+    }

@@ -10,7 +10,8 @@ from kastoma.auth import current_user
 from kastoma.envelope import set_message
 from kastoma.extensions import commit_keeping_loaded_state
 from kastoma.orders import cart as carts
-from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent
+from kastoma.orders import checkout
+from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, commit_created, idempotent
 from kastoma.orders.schemas import (
     AddItemSchema,
     CartQuerySchema,
@@ -30,18 +31,13 @@ blp = Blueprint(
     description="The cart: signed-in users have one; guests use the X-Cart-Token header.",
 )
 
-TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 - a header name, not a secret
 NO_STORE = {"Cache-Control": "private, no-store"}
-
-
-def cart_token() -> str | None:
-    return request.headers.get(TOKEN_HEADER, "").strip()[:128] or None
 
 
 def _current_cart(create: bool = False, for_update: bool = True):
     """The caller's cart (merging a presented guest cart after login), plus a new guest token.
     Locked for the request's writes unless `for_update` is off (reads)."""
-    user, token = current_user(), cart_token()
+    user, token = current_user(), carts.guest_token()
     if user is not None and token:
         carts.merge_guest_cart(user, token)
     if create:
@@ -53,9 +49,9 @@ def _respond(cart, new_token: str | None = None, status: int = 200):
     commit_keeping_loaded_state()  # the view reads the cart just written: no reload needed
     headers = dict(NO_STORE)
     if new_token:
-        headers[TOKEN_HEADER] = new_token
+        headers[carts.TOKEN_HEADER] = new_token
     shipping = parser.parse(CartQuerySchema(), request, location="query")["shipping_method"]
-    return carts.view(cart, current_user(), shipping), status, headers
+    return carts.priced(cart, current_user(), shipping), status, headers
 
 
 @blp.route("/")
@@ -173,6 +169,4 @@ class CartCheckout(MethodView):
     @blp.doc_errors(400, 404, 409, 422)
     def post(self, data):
         """Place an order from the cart (alias of POST orders/)"""
-        from kastoma.orders.order_routes import place
-
-        return place(data)
+        return commit_created(checkout.place(current_user(), data), OrderSchema(), NO_STORE)

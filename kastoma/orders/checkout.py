@@ -23,8 +23,10 @@ from kastoma.orders.cart import check_line_count, check_line_quantity, find_cart
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
 from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Cart, Order, OrderItem
+from kastoma.orders.notifications import PLACED, notify
+from kastoma.orders.pricing import PricedLine, price_line, subtotal, totals
 from kastoma.orders.state import record_initial_status
-from kastoma.orders.totals import ShippingMethod, compute_totals, money, pricing_rules
+from kastoma.orders.totals import ShippingMethod
 from kastoma.users.addresses import get_address
 from kastoma.users.models import User
 
@@ -94,7 +96,7 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
 
     # Lock every stock row first, always in the same order, then check and price.
     locked = purchasable.lock_for_sale([(line.product_id, line.variant_id) for line in lines])
-    priced = []
+    priced: list[PricedLine] = []
     shortages = []
     for line in lines:
         product, variant = locked[(line.product_id, line.variant_id)]
@@ -108,7 +110,7 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
                     "available": available,
                 }
             )
-        priced.append((line, product, variant, purchasable.unit_price(product, variant)))
+        priced.append(price_line(product, variant, line.quantity))
     if shortages:
         first = shortages[0]
         raise InsufficientStock(
@@ -116,15 +118,13 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
             errors={"requested": first["requested"], "available": first["available"], "items": shortages},
         )
 
-    rules = pricing_rules()
-    subtotal = money(sum(price * line.quantity for line, _, _, price in priced))
     code = data.get("coupon_code") or (cart.coupon.code if cart is not None and cart.coupon else None)
     coupon = discount = None
     if code:
         coupon = find_coupon(code, lock=True)
-        discount = check_coupon(coupon, subtotal, user)  # an invalid code is an error, never ignored
+        discount = check_coupon(coupon, subtotal(priced), user)  # an invalid code is an error, never ignored
     method = ShippingMethod(data.get("shipping_method", ShippingMethod.STANDARD))
-    totals = compute_totals([(price, line.quantity) for line, _, _, price in priced], method, rules, discount)
+    charged = totals(priced, method, discount)
 
     order = Order(
         user_id=user.id,
@@ -133,12 +133,12 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
         payment_status=PaymentStatus.PENDING,
         payment_method=data["payment_method"],
         shipping_method=method,
-        currency=totals.currency,
-        subtotal=totals.subtotal,
-        discount_amount=totals.discount,
-        shipping_cost=totals.shipping,
-        tax_amount=totals.tax,
-        total=totals.total,
+        currency=charged.currency,
+        subtotal=charged.subtotal,
+        discount_amount=charged.discount,
+        shipping_cost=charged.shipping,
+        tax_amount=charged.tax,
+        total=charged.total,
         coupon_id=coupon.id if coupon else None,
         coupon_code=coupon.code if coupon else "",
         shipping_address=shipping,
@@ -148,7 +148,8 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
         history=[],
         payments=[],
     )
-    for position, (line, product, variant, price) in enumerate(priced):
+    for position, line in enumerate(priced):
+        product, variant = line.product, line.variant
         order.items.append(
             OrderItem(
                 position=position,
@@ -157,19 +158,17 @@ def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
                 product_name=product.name,
                 variant_name=variant.name if variant else "",
                 sku=variant.sku if variant else product.sku,
-                unit_price=price,
+                unit_price=line.unit_price,
                 quantity=line.quantity,
-                line_total=money(price * line.quantity),
+                line_total=line.line_total,
                 attributes=purchasable.snapshot_attributes(product, variant),
             )
         )
     _insert(order)
 
-    purchasable.sell(
-        [(product, variant, line.quantity) for line, product, variant, _ in priced], order=order, actor=user
-    )
+    purchasable.sell([(line.product, line.variant, line.quantity) for line in priced], order=order, actor=user)
     if coupon is not None:
-        redeem(coupon, order, user, totals.discount)
+        redeem(coupon, order, user, charged.discount)
     record_initial_status(order, actor=user)
     if cart is not None and not data.get("items"):
         cart.items.clear()
@@ -182,19 +181,22 @@ ORDER_NUMBER_ATTEMPTS = 5
 
 class OrderNumberTaken(Exception):
     """The order's random number was taken by another order: the transaction is lost, and
-    `checkout` places the order again under a new number."""
+    `place` places the order again under a new number."""
 
 
-def checkout(user: User, data: dict[str, Any]) -> Order:
-    """Place the order of `data`: its `items`, or else the user's cart. Run again from the start
-    (the transaction rolled back, the cart read again) in the rare case that the random order
-    number was already taken. Does not commit."""
+def place(user: User, data: dict[str, Any]) -> Order:
+    """Place the order of `data`: its `items`, or else the user's cart; the confirmation is
+    mailed once it commits. Run again from the start (the transaction rolled back, the cart read
+    again) in the rare case that the random order number was already taken. Does not commit."""
     for _ in range(ORDER_NUMBER_ATTEMPTS):
         cart = None if data.get("items") else find_cart(user, None)
         try:
-            return place_order(user, data, cart)
+            order = place_order(user, data, cart)
         except OrderNumberTaken:
             db.session.rollback()
+            continue
+        notify(order, PLACED)
+        return order
     raise RuntimeError("could not allocate a unique order number")
 
 
@@ -203,7 +205,7 @@ def _insert(order: Order) -> None:
 
     A number is taken with a chance of (orders so far that day) in 32^6 ~ 10^9: too rare to
     guard every order with a savepoint (two more round trips each). The unique constraint
-    refuses it, and `checkout` starts over."""
+    refuses it, and `place` starts over."""
     order.order_number = generate_order_number()
     db.session.add(order)
     try:

@@ -12,7 +12,6 @@ from kastoma.envelope import set_message
 from kastoma.extensions import db
 from kastoma.orders import cart as carts
 from kastoma.orders import coupons
-from kastoma.orders.cart_routes import cart_token
 from kastoma.orders.schemas import CouponCheckSchema, CouponCodeSchema, CouponQuerySchema, CouponSchema
 from kastoma.roles import Role
 
@@ -80,4 +79,4 @@ class ValidateCoupon(MethodView):
     def post(self, data):
         """Would this code apply to the current cart, and what would it take off?"""
         user = current_user()
-        return carts.coupon_preview(carts.find_cart(user, None if user else cart_token()), user, data["code"])
+        return carts.coupon_preview(carts.find_cart(user, None if user else carts.guest_token()), user, data["code"])

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kastoma.auth import current_user
+from kastoma.envelope import success_body
 from kastoma.errors import IdempotencyInFlight, IdempotencyMismatch, ValidationFailed
 from kastoma.extensions import commit_keeping_loaded_state, db
 from kastoma.models import utcnow
@@ -143,6 +144,14 @@ def record_answer(status: int, body: Callable[[], Any]) -> None:
             .values(response_status=status, response_body=current_app.json.response(body()).get_data(as_text=True))
         )
         request.environ[ANSWERED] = True
+
+
+def commit_created(obj: Any, schema: Any, headers: dict[str, str]) -> tuple[Any, int, dict[str, str]]:
+    """Commit a view's work whose answer is `obj`, created (201); under an Idempotency-Key claim
+    the answer is stored with the work, in the same commit."""
+    record_answer(201, lambda: success_body(schema.dump(obj)))
+    commit_keeping_loaded_state()
+    return obj, 201, headers
 
 
 def _release(claim_id: Any) -> None:

@@ -21,7 +21,7 @@ from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Order
 from kastoma.orders.notifications import notify
 from kastoma.orders.providers import ONLINE_METHODS
-from kastoma.orders.state import transition
+from kastoma.orders.state import allowed_moves, transition
 from kastoma.users.models import User
 
 
@@ -39,9 +39,15 @@ def cancel_order(order: Order, actor: User | None, *, by_staff: bool, note: str 
 
 
 def change_status(order: Order, to: OrderStatus, actor: User, note: str = "") -> Order:
-    """A staff move through the state machine (cancel and refund include their side effects)."""
+    """A staff move through the state machine (cancel and refund include their side effects).
+    An order ships with its tracking number (`add_tracking` first, or the back office's form)."""
     if to is OrderStatus.CANCELLED:
         return cancel_order(order, actor, by_staff=True, note=note)
+    shipping = to is OrderStatus.SHIPPED and to in allowed_moves(OrderStatus(order.status), by_staff=True)
+    if shipping and not (order.tracking_number or "").strip():
+        raise ValidationFailed(
+            "A tracking number is needed to ship.", errors={"tracking_number": ["Add the tracking number first."]}
+        )
     transition(order, to, actor=actor, note=note)
     if to is OrderStatus.REFUNDED and order.payment_status == PaymentStatus.PAID:
         payments.refund_captured(order)

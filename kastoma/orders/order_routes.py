@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from flask.views import MethodView
 
 from kastoma.api import Blueprint, SelectPage
 from kastoma.auth import current_user
-from kastoma.envelope import success_body
 from kastoma.extensions import commit_keeping_loaded_state, db
-from kastoma.orders import lifecycle, payments
-from kastoma.orders.checkout import checkout
-from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, idempotent, record_answer
-from kastoma.orders.notifications import PLACED, notify
-from kastoma.orders.queries import get_order, list_orders
+from kastoma.orders import checkout, lifecycle, payments
+from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, commit_created, idempotent
+from kastoma.orders.models import Order
+from kastoma.orders.queries import list_orders, with_order
 from kastoma.orders.schemas import (
     CancelSchema,
     CheckoutSchema,
@@ -53,16 +49,7 @@ class Orders(MethodView):
     @blp.doc_errors(400, 404, 409, 422)
     def post(self, data):
         """Place an order from the cart, or from an explicit `items` list (buy now)"""
-        return place(data)
-
-
-def place(data: dict):
-    order = checkout(current_user(), data)
-    notify(order, PLACED)
-    db.session.flush()
-    record_answer(201, lambda: success_body(OrderSchema().dump(order)))
-    commit_keeping_loaded_state()
-    return order, 201, PRIVATE
+        return commit_created(checkout.place(current_user(), data), OrderSchema(), PRIVATE)
 
 
 @blp.route("/my_orders/")
@@ -80,21 +67,23 @@ class OrderDetail(MethodView):
     @blp.auth()
     @blp.response(200, OrderSchema)
     @blp.doc_errors(404)
-    def get(self, order_id: UUID):
+    @with_order()
+    def get(self, order: Order):
         """One order (yours, or any for staff)"""
-        return get_order(current_user(), order_id), 200, PRIVATE
+        return order, 200, PRIVATE
 
     @blp.auth(Role.STAFF)
     @blp.arguments(StaffOrderUpdateSchema)
     @blp.response(200, OrderSchema)
     @blp.doc_errors(400, 404)
-    def patch(self, data, order_id: UUID):
+    @with_order(lock=True)
+    def patch(self, data, order: Order):
         """Staff: edit internal notes and tracking (status, totals and payment are not editable here)"""
-        return _edit(order_id, data)
+        return _edit(order, data)
 
 
-def _edit(order_id: UUID, data: dict):
-    order = lifecycle.update_details(get_order(current_user(), order_id, lock=True), data)
+def _edit(order: Order, data: dict) -> Order:
+    lifecycle.update_details(order, data)
     db.session.commit()
     return order
 
@@ -105,12 +94,11 @@ class Cancel(MethodView):
     @blp.arguments(CancelSchema)
     @blp.response(200, OrderSchema)
     @blp.doc_errors(400, 404, 409)
-    def post(self, data, order_id: UUID):
+    @with_order(lock=True)
+    def post(self, data, order: Order):
         """Cancel: customers while pending or confirmed, staff also while processing"""
         user = current_user()
-        order = lifecycle.cancel_order(
-            get_order(user, order_id, lock=True), user, by_staff=user.is_staff, note=data["note"]
-        )
+        lifecycle.cancel_order(order, user, by_staff=user.is_staff, note=data["note"])
         commit_keeping_loaded_state()
         return order
 
@@ -121,10 +109,10 @@ class UpdateStatus(MethodView):
     @blp.arguments(StatusUpdateSchema)
     @blp.response(200, OrderSchema)
     @blp.doc_errors(400, 404, 409)
-    def patch(self, data, order_id: UUID):
-        """Staff: move the order through its lifecycle (409 invalid_transition otherwise)"""
-        user = current_user()
-        order = lifecycle.change_status(get_order(user, order_id, lock=True), data["status"], user, data["note"])
+    @with_order(lock=True)
+    def patch(self, data, order: Order):
+        """Staff: move the order through its lifecycle (shipping needs its tracking number first)"""
+        lifecycle.change_status(order, data["status"], current_user(), data["note"])
         commit_keeping_loaded_state()
         return order
 
@@ -135,9 +123,10 @@ class AddTracking(MethodView):
     @blp.arguments(TrackingSchema)
     @blp.response(200, OrderSchema)
     @blp.doc_errors(400, 404)
-    def patch(self, data, order_id: UUID):
+    @with_order(lock=True)
+    def patch(self, data, order: Order):
         """Staff: record the carrier, tracking number/URL and estimated delivery"""
-        return _edit(order_id, data)
+        return _edit(order, data)
 
 
 @blp.route("/<uuid:order_id>/pay/")
@@ -148,10 +137,10 @@ class Pay(MethodView):
     @blp.arguments(PaySchema)
     @blp.response(200, PaymentSchema)
     @blp.doc_errors(400, 404, 409, 422)
-    def post(self, data, order_id: UUID):
+    @with_order(lock=True, own_only=True)
+    def post(self, data, order: Order):
         """Pay your order: `dummy` test cards (tok_visa, tok_chargeDeclined, tok_processing) or `manual`"""
-        user = current_user()
-        payment = payments.pay(get_order(user, order_id, lock=True, own_only=True), data["provider"], data["token"])
+        payment = payments.pay(order, data["provider"], data["token"])
         commit_keeping_loaded_state()
         return payment
 
@@ -162,9 +151,9 @@ class MarkPaid(MethodView):
     @blp.arguments(MarkPaidSchema)
     @blp.response(200, PaymentSchema)
     @blp.doc_errors(400, 404, 409)
-    def post(self, data, order_id: UUID):
+    @with_order(lock=True)
+    def post(self, data, order: Order):
         """Staff: record a manual payment (bank transfer received, cash collected)"""
-        user = current_user()
-        payment = payments.mark_paid(get_order(user, order_id, lock=True), user, data["note"])
+        payment = payments.mark_paid(order, current_user(), data["note"])
         commit_keeping_loaded_state()
         return payment

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from kastoma.auth import current_user
 from kastoma.errors import NotFound
 from kastoma.extensions import db
 from kastoma.orders.models import Order, OrderStatusHistory
@@ -37,6 +40,21 @@ def list_orders(viewer: User, filters: dict[str, Any], *, mine_only: bool = Fals
     if filters.get("created_before"):
         stmt = stmt.where(Order.created_at <= filters["created_before"])
     return stmt
+
+
+def with_order(*, lock: bool = False, own_only: bool = False) -> Callable:
+    """Route decorator: the path's `order_id` becomes `order`, loaded and authorised once for the
+    signed-in caller (`get_order`: the same 404 for another's order as for a missing one)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, order_id: uuid.UUID, **kwargs: Any) -> Any:
+            order = get_order(current_user(), order_id, lock=lock, own_only=own_only)
+            return view(*args, order=order, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def get_order(viewer: User, order_id: uuid.UUID, *, lock: bool = False, own_only: bool = False) -> Order:

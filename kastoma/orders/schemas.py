@@ -60,7 +60,7 @@ class CartLineSchema(ma.Schema):
     id = ma.fields.UUID(attribute="item.id")
     product = ma.fields.Nested(CartProductSchema)
     variant = ma.fields.Nested(CartVariantSchema, allow_none=True)
-    quantity = ma.fields.Integer(attribute="item.quantity")
+    quantity = ma.fields.Integer()
     unit_price = Money()
     line_total = Money()
     available_stock = ma.fields.Integer()

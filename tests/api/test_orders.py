@@ -243,6 +243,9 @@ def test_staff_fulfilment_goes_through_the_state_machine(
     assert skip.status_code == 409 and skip.get_json()["code"] == "invalid_transition"
     outbox.clear()
     for status in ("confirmed", "processing", "shipped", "delivered"):
+        if status == "shipped":
+            tracking = {"tracking_number": "1Z999", "carrier": "UPS"}
+            assert client.patch(f"{url}add_tracking/", headers=staff_headers, json=tracking).status_code == 200
         r = client.patch(f"{url}update_status/", headers=staff_headers, json={"status": status, "note": f"to {status}"})
         assert r.status_code == 200 and r.get_json()["data"]["status"] == status
     final = r.get_json()["data"]
@@ -372,8 +375,11 @@ def test_reviews_of_delivered_purchases_are_verified(
     review = {"rating": 5, "title": "Great", "text": "Works well."}
     stranger = client.post(f"/api/v1/products/{product.id}/reviews/", headers=auth_headers(make_user()), json=review)
     assert stranger.status_code == 201 and stranger.get_json()["data"]["is_verified_purchase"] is False
+    staff_headers = auth_headers(staff)
+    client.patch(f"{ORDERS}{order['id']}/add_tracking/", headers=staff_headers, json={"tracking_number": "T1"})
     for status in ("confirmed", "processing", "shipped", "delivered"):
-        client.patch(f"{ORDERS}{order['id']}/update_status/", headers=auth_headers(staff), json={"status": status})
+        r = client.patch(f"{ORDERS}{order['id']}/update_status/", headers=staff_headers, json={"status": status})
+        assert r.status_code == 200, r.get_json()
     buyer = client.post(f"/api/v1/products/{product.id}/reviews/", headers=auth_headers(customer), json=review)
     assert buyer.status_code == 201 and buyer.get_json()["data"]["is_verified_purchase"] is True
 
@@ -392,3 +398,17 @@ def test_buy_now_keeps_the_carts_per_line_cap(app, client, customer, auth_header
     assert db.session.get(Product, product.id).stock == 1000
     ok = place_order(customer, [(product, limit - 1), (product, 1)])
     assert ok.status_code == 201 and ok.get_json()["data"]["items"][0]["quantity"] == limit
+
+
+def test_an_order_ships_only_with_its_tracking_number(client, customer, staff, auth_headers, make_product, place_order):
+    """The rule lives in the lifecycle, so the API and the back office agree (issue 18)."""
+    order = place_order(customer, make_product(stock=5)).get_json()["data"]
+    url, headers = f"{ORDERS}{order['id']}/", auth_headers(staff)
+    for status in ("confirmed", "processing"):
+        assert client.patch(f"{url}update_status/", headers=headers, json={"status": status}).status_code == 200
+    refused = client.patch(f"{url}update_status/", headers=headers, json={"status": "shipped"})
+    assert refused.status_code == 400 and "tracking_number" in refused.get_json()["errors"]
+    assert client.get(url, headers=headers).get_json()["data"]["status"] == "processing"
+    client.patch(f"{url}add_tracking/", headers=headers, json={"tracking_number": "1Z999"})
+    shipped = client.patch(f"{url}update_status/", headers=headers, json={"status": "shipped"})
+    assert shipped.status_code == 200 and shipped.get_json()["data"]["tracking_number"] == "1Z999"
