@@ -11,7 +11,7 @@ PORT   ?= 5000
 help:
 	@echo "make run    - create .venv, install, migrate + seed the SQLite DB, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - create .venv, install dev requirements, run the tests with coverage"
-	@echo "make lint   - ruff check + format check"
+	@echo "make lint   - ruff check + format check + the import contracts (the floors of DESIGN.md)"
 	@echo "make fuzz   - the nightly contract fuzzing profile (schemathesis, FUZZ_EXAMPLES=100 per operation)"
 	@echo "make faults - fault tolerance against real gunicorn (database/Redis outages, killed workers; needs TEST_DATABASE_URL, REDIS_URL)"
 	@echo "make multi  - two gunicorn instances on one PostgreSQL + Redis (needs TEST_DATABASE_URL, REDIS_URL)"
@@ -62,6 +62,7 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

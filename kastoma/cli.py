@@ -14,9 +14,11 @@ from kastoma.core.emails import ensure_default_templates
 from kastoma.core.settings import ensure_default_settings
 from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
+from kastoma.orders.commands import orders_cli
 from kastoma.orders.coupons import ensure_demo_coupons
 from kastoma.products.seed import DEFAULT_PRODUCTS, seed_catalogue
 from kastoma.roles import Role
+from kastoma.users.commands import auth_cli
 from kastoma.users.models import User
 from kastoma.users.passwords import verify_password
 from kastoma.users.services import create_user
@@ -144,8 +146,5 @@ def tokens_command(emails: tuple[str, ...], output: Path | None) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    from kastoma.orders.commands import orders_cli
-    from kastoma.users.commands import auth_cli
-
     for command in (seed_command, create_admin_command, tokens_command, orders_cli, auth_cli):
         app.cli.add_command(command)

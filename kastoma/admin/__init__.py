@@ -11,6 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from kastoma.admin.auth import bp as auth_blueprint
 from kastoma.admin.auth import current_staff, store_name
+from kastoma.admin.dashboard import DashboardView
+from kastoma.admin.views import build_views
+from kastoma.middleware import HTML_CSP
 
 ADMIN_URL = "/admin"
 csrf = CSRFProtect()
@@ -18,9 +21,6 @@ csrf = CSRFProtect()
 
 def init_admin(app: Flask) -> Admin:
     """Register the login pages, CSRF checks, the admin CSP and every view on `app`."""
-    from kastoma.admin.dashboard import DashboardView
-    from kastoma.admin.views import build_views
-
     # flask-wtf checks only the back office: the JSON API authenticates with bearer tokens.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
@@ -74,8 +74,6 @@ def _csp_nonce() -> str:
 
 def _admin_csp(response: Response) -> Response:
     """The app's HTML CSP plus this request's nonce, so Flask-Admin's few inline scripts run."""
-    from kastoma.middleware import HTML_CSP
-
     if _is_admin_request() and response.mimetype == "text/html" and "admin_csp_nonce" in g:
         response.headers["Content-Security-Policy"] = HTML_CSP.replace(
             "script-src 'self'", f"script-src 'self' 'nonce-{g.admin_csp_nonce}'"

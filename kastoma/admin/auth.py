@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 
+from kastoma.core.settings import get_setting
 from kastoma.extensions import db, limiter
 from kastoma.users.models import User
 from kastoma.users.ratelimits import limit_per_account
@@ -138,6 +139,4 @@ def logout() -> Any:
 
 
 def store_name() -> str:
-    from kastoma.core.settings import get_setting
-
     return str(get_setting("store_name"))

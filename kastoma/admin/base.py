@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import flash
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
 from flask_admin.model import typefmt
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from kastoma.admin.auth import current_staff, deny_access, has_admin_access, has_staff_access
 from kastoma.errors import DomainError, ValidationFailed
@@ -78,8 +81,6 @@ def report_domain_error(exc: DomainError) -> None:
 
 def date_filters(column: Any, label: str) -> tuple[Any, ...]:
     """After / before / between filters for a timestamp column (our UTC type is not auto-detected)."""
-    from flask_admin.contrib.sqla.filters import DateTimeBetweenFilter, DateTimeGreaterFilter, DateTimeSmallerFilter
-
     return (
         DateTimeGreaterFilter(column, label),
         DateTimeSmallerFilter(column, label),
@@ -89,11 +90,6 @@ def date_filters(column: Any, label: str) -> tuple[Any, ...]:
 
 def form_payload(form: Any, skip: tuple[str, ...] = ("csrf_token",)) -> dict[str, Any]:
     """A submitted form as the JSON the API would receive, so the API's own schema can validate it."""
-    from datetime import UTC
-    from decimal import Decimal
-
-    from wtforms import StringField
-
     data: dict[str, Any] = {}
     for field in form:
         if field.name in skip:

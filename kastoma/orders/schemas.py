@@ -7,6 +7,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from kastoma.auth import current_user
 from kastoma.fields import AwareUTCDateTime, Money, UTCDateTime, http_url
 from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.providers import METHOD_PROVIDERS
@@ -227,8 +228,6 @@ class OrderSchema(ma.Schema):
 
     @ma.post_dump
     def hide_staff_fields(self, data: dict, **kwargs: object) -> dict:
-        from kastoma.auth import current_user
-
         viewer = current_user()
         if viewer is None or not viewer.is_staff:
             for field in self.STAFF_ONLY:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from kastoma.errors import NotFound
+from kastoma.errors import Conflict, NotFound
 from kastoma.extensions import db
 from kastoma.users.models import Address, User
 
@@ -37,8 +37,6 @@ def _apply_defaults(user: User, address: Address, data: dict[str, Any]) -> None:
 
 
 def create_address(user: User, data: dict[str, Any]) -> Address:
-    from kastoma.errors import Conflict
-
     count = db.session.scalar(select(db.func.count()).select_from(Address).where(Address.user_id == user.id))
     if count >= MAX_ADDRESSES:
         raise Conflict(f"You can save at most {MAX_ADDRESSES} addresses.", code="limit_reached")

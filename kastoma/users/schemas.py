@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -181,8 +183,6 @@ class ProfileSchema(StrictSchema):
 
     @ma.validates("date_of_birth")
     def not_in_future(self, value: object, **kwargs: object) -> None:
-        from datetime import UTC, datetime
-
         if value is not None and value > datetime.now(UTC).date():
             raise ma.ValidationError("The date of birth cannot be in the future.")
 
