@@ -23,6 +23,8 @@ from typing import NamedTuple
 import psycopg2
 from sqlalchemy import delete, func, insert, select, text, update
 
+from kastoma.demo.data import ADJECTIVES, BRANDS, KINDS
+from kastoma.demo.products import DEMO_SKU_PREFIX
 from kastoma.extensions import db
 from kastoma.models import utcnow
 from kastoma.orders.checkout import generate_order_number
@@ -31,9 +33,7 @@ from kastoma.orders.models import Cart, CartItem, Order, OrderItem, OrderStatusH
 from kastoma.orders.totals import ShippingMethod
 from kastoma.products.cache import mark_catalogue_changed
 from kastoma.products.categories import create_category
-from kastoma.products.demo_products import DEMO_SKU_PREFIX
 from kastoma.products.models import Category, Product
-from kastoma.products.seed_data import ADJECTIVES, BRANDS, KINDS
 from kastoma.products.services import create_product
 from kastoma.users.models import User, UserProfile
 from kastoma.users.passwords import hash_password

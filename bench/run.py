@@ -42,7 +42,7 @@ from bench.servers import Gunicorn
 from bench.sql_alone import replay, request_sql
 from bench.sql_counts import statements_per_request
 from bench.workloads import Pools, Workload
-from kastoma.products.seed import vacuum_analyze
+from kastoma.demo.catalogue import vacuum_analyze
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SELLOUT_STOCK = 10

@@ -20,8 +20,8 @@ from kastoma.orders.schemas import (
     CouponCodeSchema,
     OrderSchema,
     RemoveItemSchema,
+    UpdateItemSchema,
 )
-from kastoma.orders.schemas import UpdateItemSchema as UpdateSchema
 from kastoma.parsing import parser
 
 blp = Blueprint(
@@ -84,7 +84,7 @@ class AddItem(MethodView):
 @blp.route("/update_item/")
 class UpdateItem(MethodView):
     @blp.auth(optional=True)
-    @blp.arguments(UpdateSchema)
+    @blp.arguments(UpdateItemSchema)
     @blp.response(200, CartSchema)
     @blp.doc_errors(400, 404, 409)
     def patch(self, data):

@@ -89,7 +89,7 @@ def login_status(client, email, password):
 
 def test_seed_in_production_creates_no_demo_logins_unless_asked(app, client, monkeypatch):
     """Issue 17, item 6: the published demo passwords never work in production."""
-    from kastoma.cli import DEMO_USERS
+    from kastoma.demo.accounts import DEMO_USERS
 
     monkeypatch.setitem(app.config, "ENV_NAME", "production")
     runner = app.test_cli_runner()

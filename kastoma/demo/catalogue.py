@@ -15,13 +15,13 @@ import click
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import aliased
 
+from kastoma.demo.bulk_load import Rows
+from kastoma.demo.data import CATEGORY_TREE, REVIEWERS
+from kastoma.demo.products import DEMO_SKU_PREFIX, build_product, demo_sku
 from kastoma.extensions import db
 from kastoma.models import utcnow
-from kastoma.products.bulk_load import Rows
 from kastoma.products.cache import mark_catalogue_changed
-from kastoma.products.demo_products import DEMO_SKU_PREFIX, build_product, demo_sku
 from kastoma.products.models import CATALOGUE_MODELS, Category, Product
-from kastoma.products.seed_data import CATEGORY_TREE, REVIEWERS
 from kastoma.products.slugs import slugify
 from kastoma.roles import Role
 from kastoma.users.models import User

@@ -8,9 +8,9 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from kastoma.products.bulk_load import Rows
+from kastoma.demo.bulk_load import Rows
+from kastoma.demo.data import ADJECTIVES, BRANDS, KINDS, RATING_WEIGHTS, REVIEW_TEXTS, SENTENCES
 from kastoma.products.models import ReviewStatus, StockReason
-from kastoma.products.seed_data import ADJECTIVES, BRANDS, KINDS, RATING_WEIGHTS, REVIEW_TEXTS, SENTENCES
 from kastoma.products.slugs import slugify
 
 DEMO_SKU_PREFIX = "DEMO-"
