@@ -15,7 +15,7 @@ from kastoma.extensions import db
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG = re.compile(SLUG_PATTERN)
 # Fixed routes that sit where a slug could (`products/search/`, `categories/tree/`, ...): never
-# a slug, and never matched by an `<ref:id_or_slug>` segment (tests/api/test_routing.py checks
+# a slug, and never matched by an `<ref:id_or_slug>` segment (tests/api/products/test_routing.py checks
 # that every such route is listed).
 RESERVED = frozenset(
     {"search", "featured", "popular", "low_stock", "low-stock", "tree", "roots", "new", "stats", "suggest"}

@@ -16,7 +16,7 @@ import pytest
 from kastoma.extensions import db
 from kastoma.products.models import Review
 from kastoma.users.models import User
-from tests.api.test_account import png_bytes
+from tests.api.users.test_account import png_bytes
 
 ZERO = "00000000-0000-0000-0000-000000000000"
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from kastoma.extensions import db
 from kastoma.users.models import User
-from tests.api.test_ratelimits import limited_client  # noqa: F401 - shared fixture, reused as is
+from tests.api.users.test_ratelimits import limited_client  # noqa: F401 - shared fixture, reused as is
 from tests.fixtures.orders import ADDRESS
 
 API = "/api/v1"

@@ -1,6 +1,6 @@
 """API2 Broken Authentication: every kind of bad token on every kind of authenticated route.
 
-tests/api/test_auth.py::test_expired_tampered_alg_none_and_wrong_type_tokens_are_401 checks the
+tests/api/users/test_auth.py::test_expired_tampered_alg_none_and_wrong_type_tokens_are_401 checks the
 token kinds against `users/me/` only, and test_wrong_password_and_unknown_account_look_identical
 one pair of logins. Here the same tokens go to each class of route (required auth, optional
 auth — a bad token must not quietly fall back to a guest —, staff, staff-only catalogue reads,

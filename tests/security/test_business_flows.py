@@ -2,9 +2,9 @@
 payment, quantities.
 
 Already covered and not repeated: a per-user coupon reused at buy-now checkout and a total
-usage limit (tests/api/test_orders.py::test_coupon_at_checkout), the same Idempotency-Key replayed
+usage limit (tests/api/orders/test_orders.py::test_coupon_at_checkout), the same Idempotency-Key replayed
 or reused with another body (test_orders.py::test_idempotency_key), and in parallel on
-PostgreSQL (tests/api/test_concurrency.py), zero and negative quantities at buy-now checkout
+PostgreSQL (tests/api/orders/test_concurrency.py), zero and negative quantities at buy-now checkout
 (test_orders.py::test_empty_cart_and_bad_bodies).
 """
 

@@ -5,7 +5,7 @@ are stored, and in staff-editable email templates rendered for real customers.
 The query parameters are read from `/api/openapi.json`, so a new filter is fuzzed the day it
 is documented. A hostile value must give a 400 naming the parameter or a normal answer, in a
 valid envelope, never a 500. Product search alone is covered with more values in
-tests/api/test_products_search.py::test_hostile_or_odd_input_never_fails; rendering attacks on a
+tests/api/products/test_products_search.py::test_hostile_or_odd_input_never_fails; rendering attacks on a
 template object in tests/unit/test_mail.py::test_templates_cannot_reach_python_internals.
 """
 

@@ -5,7 +5,7 @@ Already covered and not repeated: CORS preflights from an evil origin, `null`,
 `https://shop.example.com.evil.com` and plain http (tests/api/test_cors.py), HSTS behind https
 (tests/unit/test_config.py), the admin nonce CSP (tests/admin/test_access.py), a probe 500
 (tests/api/test_envelope.py::test_500_leaks_nothing), health checks' error texts
-(tests/api/test_health.py).
+(tests/api/health/test_health.py).
 """
 
 from __future__ import annotations

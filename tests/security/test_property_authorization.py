@@ -4,9 +4,9 @@ Writes: a customer sending a protected property (role, ownership, prices, stock,
 totals, payment status, internal notes, review approval) on any route they can reach gets a
 400 naming it (every request schema refuses unknown fields), or a 403 where only staff may
 write at all, and the database is unchanged. `users/me/` is already covered by
-tests/api/test_account.py::test_customers_cannot_mass_assign_protected_fields and registration by
-tests/api/test_auth.py::test_register_validation; order edits by
-tests/api/test_orders.py::test_customers_cannot_edit_orders.
+tests/api/users/test_account.py::test_customers_cannot_mass_assign_protected_fields and registration by
+tests/api/users/test_auth.py::test_register_validation; order edits by
+tests/api/orders/test_orders.py::test_customers_cannot_edit_orders.
 
 Reads: customer A (and anonymous) visit every GET route they may call, read from the app's URL
 map, with A's own objects, B's public ones and filters naming B's data. No response may carry

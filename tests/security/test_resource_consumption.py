@@ -3,9 +3,9 @@ nested JSON, oversized item lists, and rate limits.
 
 Lists and bodies are read from the OpenAPI spec, so a new list or a new body cannot escape.
 Single-route versions live in tests/api/test_envelope.py (a probe blueprint's pagination, 413
-and nesting) and tests/api/test_products.py (the product list's page_size); not repeated: a
-10,000-item `items` list on POST orders/ (tests/api/test_orders.py::test_empty_cart_and_bad_bodies)
-and the credential rate limits' budgets per identifier (tests/api/test_ratelimits.py).
+and nesting) and tests/api/products/test_products.py (the product list's page_size); not repeated: a
+10,000-item `items` list on POST orders/ (tests/api/orders/test_orders.py::test_empty_cart_and_bad_bodies)
+and the credential rate limits' budgets per identifier (tests/api/users/test_ratelimits.py).
 """
 
 from __future__ import annotations
