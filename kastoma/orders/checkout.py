@@ -86,7 +86,7 @@ def _address(user: User, data: dict[str, Any], kind: str) -> dict[str, str] | No
     return None
 
 
-def place_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
+def build_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
     """Create the order described by `data` (validated by CheckoutSchema). Does not commit."""
     lines = _requested_lines(data, cart)
     shipping = _address(user, data, "shipping")
@@ -191,7 +191,7 @@ def place(user: User, data: dict[str, Any]) -> Order:
     for _ in range(ORDER_NUMBER_ATTEMPTS):
         cart = None if data.get("items") else find_cart(user, None)
         try:
-            order = place_order(user, data, cart)
+            order = build_order(user, data, cart)
         except OrderNumberTaken:
             db.session.rollback()
             continue

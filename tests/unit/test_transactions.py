@@ -70,12 +70,12 @@ def test_order_mails_wait_for_the_commit(client, customer, make_product, place_o
         real(*args, **kwargs)
         raise RuntimeError("the database went away before the commit")
 
-    real = checkout.place_order
-    monkeypatch.setattr(checkout, "place_order", placed_then_failed)
+    real = checkout.build_order
+    monkeypatch.setattr(checkout, "build_order", placed_then_failed)
     with pytest.raises(RuntimeError):
         place_order(customer, product)
     assert outbox == []
-    monkeypatch.setattr(checkout, "place_order", real)
+    monkeypatch.setattr(checkout, "build_order", real)
     assert place_order(customer, product).status_code == 201
     assert len(outbox) == 1 and "order" in outbox[0].subject.lower()
 
