@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from kastoma.core.emails import send_after_commit
@@ -19,10 +18,10 @@ from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
+from kastoma.users.mailed_links import confirmation_context, find_by_token, invalid_link, new_mailed_token
 from kastoma.users.models import EmailChange, User
 from kastoma.users.schemas import normalise_email
 from kastoma.users.services import check_current_password, end_sessions
-from kastoma.users.tokens import hash_mailed_token, new_mailed_token
 
 CONFIRMATION_LIFETIME = timedelta(hours=24)
 CONFIRMATION_SENT = "To change your email, use the link we sent to the new address."
@@ -57,26 +56,14 @@ def _email_change_requested(user_id: str, new_email: str) -> None:
             expires_at=utcnow() + CONFIRMATION_LIFETIME,
         )
     )
-    url = current_app.config["EMAIL_CHANGE_CONFIRM_URL"]
-    context = {
-        "user": user,
-        "token": token,
-        "expires_hours": int(CONFIRMATION_LIFETIME.total_seconds() // 3600),
-        "confirm_url": f"{url}{token}" if url else "",
-    }
+    context = {"user": user, **confirmation_context(token, "EMAIL_CHANGE_CONFIRM_URL", CONFIRMATION_LIFETIME)}
     send_after_commit("email_change_confirm", new_email, context)
 
 
 def confirm_email_change(token: str) -> User:
     """Apply the change the token was mailed for; every session of the account ends."""
-    invalid = ValidationFailed(
-        "This confirmation link is invalid or has expired.",
-        errors={"token": ["Invalid or expired token."]},
-        code="invalid_token",
-    )
-    change = db.session.scalar(
-        select(EmailChange).where(EmailChange.token_hash == hash_mailed_token(token)).with_for_update()
-    )
+    invalid = invalid_link("This confirmation link is invalid or has expired.")
+    change = find_by_token(EmailChange, token)
     if change is None or change.used_at is not None or change.expires_at <= utcnow():
         raise invalid
     user = db.session.get(User, change.user_id)

@@ -16,15 +16,14 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from kastoma.core.emails import send_after_commit
-from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
+from kastoma.users.mailed_links import confirmation_context, find_by_token, invalid_link, new_mailed_token
 from kastoma.users.models import PendingRegistration, User
 from kastoma.users.passwords import hash_password
 from kastoma.users.schemas import normalise_email
 from kastoma.users.services import check_password_policy, create_user, ensure_username_free
-from kastoma.users.tokens import hash_mailed_token, new_mailed_token
 
 CONFIRMATION_LIFETIME = timedelta(hours=24)
 CONFIRMATION_SENT = "Check your inbox: we sent a link to confirm your address and finish creating your account."
@@ -75,28 +74,19 @@ def _registration_requested(email: str, username: str, password_hash: str, first
             expires_at=utcnow() + CONFIRMATION_LIFETIME,
         )
     )
-    url = current_app.config["REGISTRATION_CONFIRM_URL"]
     context = {
         "username": username,
         "first_name": first_name,
-        "token": token,
-        "expires_hours": int(CONFIRMATION_LIFETIME.total_seconds() // 3600),
-        "confirm_url": f"{url}{token}" if url else "",
+        **confirmation_context(token, "REGISTRATION_CONFIRM_URL", CONFIRMATION_LIFETIME),
     }
     send_after_commit("registration_confirm", email, context)
 
 
 def confirm_registration(token: str) -> User:
     """Create the account of a confirmed sign-up (once: the pending sign-up is spent)."""
-    pending = db.session.scalar(
-        select(PendingRegistration).where(PendingRegistration.token_hash == hash_mailed_token(token)).with_for_update()
-    )
+    pending = find_by_token(PendingRegistration, token)
     if pending is None or pending.expires_at <= utcnow():
-        raise ValidationFailed(
-            "This confirmation link is invalid or has expired; sign up again.",
-            errors={"token": ["Invalid or expired token."]},
-            code="invalid_token",
-        )
+        raise invalid_link("This confirmation link is invalid or has expired; sign up again.")
     user = create_user(
         pending.username,
         pending.email,

@@ -18,10 +18,11 @@ from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
 from kastoma.roles import Role
+from kastoma.users.mailed_links import find_by_token, invalid_link, new_mailed_token
 from kastoma.users.models import PasswordResetToken, User, UserProfile
 from kastoma.users.passwords import hash_password, needs_rehash, password_problems, verify_password
 from kastoma.users.schemas import normalise_email
-from kastoma.users.tokens import hash_mailed_token, new_mailed_token, revoke_refresh_tokens_of
+from kastoma.users.tokens import revoke_refresh_tokens_of
 
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
 USERNAME_TAKEN = "A user with this username already exists."
@@ -207,14 +208,8 @@ def _send_password_reset(email: str, reset_url: str) -> None:
 
 def confirm_password_reset(token: str, new_password: str) -> User:
     """Use a reset token once: set the password and end every session of the account."""
-    invalid = ValidationFailed(
-        "This password reset link is invalid or has expired.",
-        errors={"token": ["Invalid or expired token."]},
-        code="invalid_token",
-    )
-    row = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_mailed_token(token)).with_for_update()
-    )
+    invalid = invalid_link("This password reset link is invalid or has expired.")
+    row = find_by_token(PasswordResetToken, token)
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise invalid
     user = db.session.get(User, row.user_id)

@@ -6,8 +6,6 @@ and survives a cache flush. Services here never commit; the caller does.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -19,17 +17,6 @@ from kastoma.errors import NotAuthenticated
 from kastoma.extensions import db
 from kastoma.models import utcnow
 from kastoma.users.models import RefreshToken, RevokedToken, User
-
-
-def new_mailed_token() -> tuple[str, str]:
-    """A single-use secret for a link we mail (reset, confirmation): (token, its SHA-256 hex).
-    Only the hash is stored, so a database leak reveals no usable link."""
-    token = secrets.token_urlsafe(32)  # 256 bits
-    return token, hash_mailed_token(token)
-
-
-def hash_mailed_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class TokenRevoked(NotAuthenticated):

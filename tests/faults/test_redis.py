@@ -41,18 +41,23 @@ class Calls:
         assert not failed
 
 
-@pytest.fixture
-def shop(server_database, server_redis: RedisTarget, redis_proxy: Proxy, tmp_path) -> Iterator[Server]:
-    """One gunicorn (one worker: in-memory rate-limit counts are per process) whose Redis is
-    behind `redis_proxy`, with login limited to 3 attempts a minute."""
-    env = server_environment(
+def behind_proxy(server_database: str, server_redis: RedisTarget, redis_proxy: Proxy, **settings) -> dict[str, str]:
+    """The environment of one gunicorn (one worker: in-memory rate-limit counts are per process)
+    whose Redis is behind `redis_proxy`, rate limits on."""
+    return server_environment(
         database_url(server_database, application_name=tag()),
         redis_url=server_redis.url(port=redis_proxy.port),
         cache_prefix=server_redis.prefix,
         WEB_CONCURRENCY=1,
         RATELIMIT_ENABLED="true",
-        RATELIMIT_LOGIN="3/minute",
+        **settings,
     )
+
+
+@pytest.fixture
+def shop(server_database, server_redis: RedisTarget, redis_proxy: Proxy, tmp_path) -> Iterator[Server]:
+    """Login limited to 3 attempts a minute."""
+    env = behind_proxy(server_database, server_redis, redis_proxy, RATELIMIT_LOGIN="3/minute")
     with gunicorn_server(env, tmp_path) as server:
         yield server
 
@@ -129,14 +134,7 @@ def test_a_stalled_redis_costs_one_timeout_per_interval(
     """Issue 17, item 16: with Redis paused, each request used to wait out every one of its
     Redis calls (list 7-8 s, checkout 9 s). The process's breaker skips Redis after the first
     timeout, for the cache and the rate limiter alike, until REDIS_BREAKER_SECONDS have passed."""
-    env = server_environment(
-        database_url(server_database, application_name=tag()),
-        redis_url=server_redis.url(port=redis_proxy.port),
-        cache_prefix=server_redis.prefix,
-        WEB_CONCURRENCY=1,
-        RATELIMIT_ENABLED="true",
-        REDIS_BREAKER_SECONDS=60,
-    )
+    env = behind_proxy(server_database, server_redis, redis_proxy, REDIS_BREAKER_SECONDS=60)
     headers = auth_headers(make_user())
     product = make_product("Teapot", price="20.00", stock=50)
     add = {"product_id": str(product.id)}
