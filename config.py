@@ -85,6 +85,7 @@ class Config:
         self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
         self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5/hour")
         self.RATELIMIT_ADMIN_LOGIN = env_str("RATELIMIT_ADMIN_LOGIN", "10/minute")  # per client IP
+        self.RATELIMIT_PAGE_VIEWS = env_str("RATELIMIT_PAGE_VIEWS", "120/minute")  # reported views, per client IP
         self.PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
         # Sign-ups confirm their address from a mailed link before the account exists, so that
         # a sign-up never tells whether an address has an account (production's default).

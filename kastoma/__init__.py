@@ -62,7 +62,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def register_blueprints(api: Any) -> None:
+    from kastoma.core.page_view_routes import blp as page_views
     from kastoma.core.routes import blp as core
+    from kastoma.core.settings_routes import blp as site_settings
+    from kastoma.core.template_routes import blp as email_templates
     from kastoma.health.routes import blp as health
     from kastoma.orders.cart_routes import blp as cart
     from kastoma.orders.coupon_routes import blp as coupons
@@ -73,19 +76,25 @@ def register_blueprints(api: Any) -> None:
     from kastoma.products.stock_routes import blp as stock
     from kastoma.products.variant_routes import blp as variants
     from kastoma.reports.routes import blp as analytics
+    from kastoma.reports.stats_routes import blp as stats
     from kastoma.reviews.routes import blp as reviews
     from kastoma.users.account_routes import blp as account
     from kastoma.users.address_routes import blp as addresses
     from kastoma.users.auth_routes import blp as auth
+    from kastoma.users.profile_routes import blp as profiles
     from kastoma.users.staff_routes import blp as users
     from kastoma.wishlists.routes import blp as wishlists
 
     for blueprint in (
         health,
         core,
+        site_settings,
+        email_templates,
+        page_views,
         auth,
         account,
         addresses,
+        profiles,
         wishlists,
         users,
         categories,
@@ -98,5 +107,6 @@ def register_blueprints(api: Any) -> None:
         coupons,
         payments,
         analytics,
+        stats,
     ):
         api.register_blueprint(blueprint)

@@ -28,11 +28,11 @@ from kastoma.extensions import db
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
-REQUESTS = Counter(
-    "kastoma_http_requests_total", "HTTP requests answered, by endpoint and status.", ["method", "endpoint", "status"]
-)
+REQUESTS_METRIC = "kastoma_http_requests"  # samples: _total
+LATENCY_METRIC = "kastoma_http_request_duration_seconds"  # samples: _bucket, _sum, _count
+REQUESTS = Counter(REQUESTS_METRIC, "HTTP requests answered, by endpoint and status.", ["method", "endpoint", "status"])
 LATENCY = Histogram(
-    "kastoma_http_request_duration_seconds",
+    LATENCY_METRIC,
     "Time to answer a request, by endpoint.",
     ["method", "endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
@@ -75,11 +75,16 @@ def _allowed() -> bool:
     return request.remote_addr in LOOPBACK
 
 
+def registry() -> CollectorRegistry:
+    """This process's metrics, or every worker's summed (PROMETHEUS_MULTIPROC_DIR)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    summed = CollectorRegistry()
+    multiprocess.MultiProcessCollector(summed)
+    return summed
+
+
 def _metrics_view() -> Response:
     if not _allowed():
         abort(404)
-    registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import abort, flash, request, url_for
@@ -15,24 +16,9 @@ from kastoma.admin.base import StaffModelView, report_domain_error
 from kastoma.core.emails import render_template
 from kastoma.core.models import EmailTemplate, SiteSetting
 from kastoma.core.settings import parse_value, set_setting
+from kastoma.core.template_editing import SAMPLE_CONTEXT, check_renders
 from kastoma.errors import DomainError, ValidationFailed
 from kastoma.extensions import db
-
-# Sample data for the preview: enough for the shipped templates (order, user, reset link).
-PREVIEW_CONTEXT: dict[str, Any] = {
-    "user": {"first_name": "Cara", "last_name": "Customer", "username": "cara", "email": "cara@example.com"},
-    "order": {
-        "order_number": "KAS-20260101-PREVIEW",
-        "status": "confirmed",
-        "total": "42.00",
-        "currency": "USD",
-        "items": [{"product_name": "Sample product", "quantity": 2, "unit_price": "21.00", "line_total": "42.00"}],
-        "tracking_number": "TRACK123",
-        "carrier": "Carrier",
-    },
-    "reset_url": "https://shop.example.com/reset?token=preview",
-    "note": "A note from the shop.",
-}
 
 
 class SettingForm(FlaskForm):
@@ -89,15 +75,11 @@ class EmailTemplateView(StaffModelView):
         super().__init__(EmailTemplate, name="Email templates", **kwargs)
 
     def _check_renders(self, form: FlaskForm) -> bool:
-        probe = EmailTemplate(subject=form.subject.data, body_text=form.body_text.data, body_html=form.body_html.data)
         try:
-            render_template(probe, PREVIEW_CONTEXT)
+            check_renders(form.subject.data, form.body_text.data, form.body_html.data or "")
         except ValidationFailed as exc:
-            db.session.expunge(probe) if probe in db.session else None
             report_domain_error(exc)
             return False
-        if probe in db.session:
-            db.session.expunge(probe)
         return True
 
     def create_model(self, form: FlaskForm) -> Any:
@@ -116,7 +98,7 @@ class EmailTemplateView(StaffModelView):
         if template is None:
             abort(404)
         try:
-            rendered = render_template(template, PREVIEW_CONTEXT)
+            rendered = render_template(template, SAMPLE_CONTEXT)
         except ValidationFailed as exc:
             flash(f"{exc.message} {exc.errors}", "error")
             rendered = None
@@ -129,8 +111,6 @@ class EmailTemplateView(StaffModelView):
 
 
 def _uuid(raw: str) -> Any:
-    import uuid
-
     try:
         return uuid.UUID(raw)
     except ValueError:

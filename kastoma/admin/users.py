@@ -16,7 +16,7 @@ from kastoma.errors import DomainError
 from kastoma.extensions import db
 from kastoma.roles import Role
 from kastoma.users.models import User
-from kastoma.users.services import staff_update_user
+from kastoma.users.staff import staff_update_user
 
 PUBLIC_COLUMNS = ("email", "username", "first_name", "last_name", "role", "is_active", "last_login_at", "created_at")
 

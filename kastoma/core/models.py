@@ -1,14 +1,16 @@
-"""Site settings and email templates, both editable by shop staff."""
+"""Site settings and email templates (both editable by shop staff), and storefront page views."""
 
 from __future__ import annotations
 
 import enum
+import uuid
+from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kastoma.extensions import db
-from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum
+from kastoma.models import Timestamped, UUIDPrimaryKey, str_enum, utcnow
 
 
 class SettingType(enum.StrEnum):
@@ -44,3 +46,17 @@ class EmailTemplate(UUIDPrimaryKey, Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<EmailTemplate {self.name}>"
+
+
+class PageView(UUIDPrimaryKey, db.Model):
+    """One page a storefront reports as viewed. No IP address, user agent or account is kept:
+    the path, the product it shows (if any) and the host that referred to it."""
+
+    __tablename__ = "page_views"
+    __table_args__ = (Index("ix_page_views_created_at", "created_at"), Index("ix_page_views_product_id", "product_id"))
+
+    path: Mapped[str] = mapped_column(String(500))
+    # No foreign key: a view is a fact about the past, kept when a product is removed.
+    product_id: Mapped[uuid.UUID | None]
+    referrer_host: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

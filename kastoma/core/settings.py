@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kastoma.core.models import EmailTemplate, SettingType, SiteSetting
-from kastoma.errors import NotFound, ValidationFailed
+from kastoma.errors import Conflict, NotFound, ValidationFailed
 from kastoma.extensions import db
 from kastoma.versioned import Namespace
 
@@ -148,3 +148,99 @@ def ensure_default_settings() -> int:
             set_setting(key, spec.default)
             created += 1
     return created
+
+
+# --- Settings as staff manage them through the API ------------------------------------------------
+
+# The JSON values each type takes (a decimal also as a string, as money is everywhere).
+JSON_TYPES: dict[SettingType, tuple[type, ...]] = {
+    SettingType.STRING: (str,),
+    SettingType.INTEGER: (int,),
+    SettingType.DECIMAL: (str, int, float),
+    SettingType.BOOLEAN: (bool,),
+    SettingType.JSON: (dict, list, str, int, float, bool, type(None)),
+}
+
+
+@dataclass(frozen=True)
+class SettingView:
+    key: str
+    value: Any
+    value_type: SettingType
+    is_public: bool
+    description: str
+    is_default: bool  # no stored value: the shipped default applies
+
+
+def typed_value(value_type: SettingType, value: Any) -> Any:
+    """`value` (from a JSON body) as a setting of `value_type`, or a 400 naming `value`."""
+    wrong_json = not isinstance(value, JSON_TYPES[value_type]) or (
+        value_type is not SettingType.BOOLEAN and value_type is not SettingType.JSON and isinstance(value, bool)
+    )
+    if wrong_json:
+        raise ValidationFailed(errors={"value": [f"A {value_type.value} value is expected."]})
+    try:
+        return parse_value(value_type, format_value(value_type, value))
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(errors={"value": [str(exc)]}) from exc
+
+
+def setting_views() -> list[SettingView]:
+    rows = {row.key: row for row in db.session.scalars(select(SiteSetting))}
+    return [setting_view(key, rows.get(key)) for key in sorted(set(DEFAULT_SETTINGS) | set(rows))]
+
+
+def setting_view(key: str, row: SiteSetting | None = None) -> SettingView:
+    row = row if row is not None else db.session.scalar(select(SiteSetting).where(SiteSetting.key == key))
+    spec = DEFAULT_SETTINGS.get(key)
+    if row is None and spec is None:
+        raise NotFound(f"Unknown setting {key!r}.")
+    if row is None:
+        return SettingView(key, spec.default, spec.value_type, spec.is_public, spec.description, True)
+    try:
+        value = parse_value(row.value_type, row.value)
+    except (ValueError, TypeError):  # a broken stored value: what get_setting serves, the default
+        value = spec.default if spec else row.value
+    return SettingView(key, value, row.value_type, row.is_public, row.description, False)
+
+
+def create_setting(data: dict[str, Any]) -> SettingView:
+    """A setting of the shop's own (a shipped one is edited, not created)."""
+    key = data["key"]
+    exists = key in DEFAULT_SETTINGS or db.session.scalar(select(SiteSetting.id).where(SiteSetting.key == key))
+    if exists:
+        raise Conflict(f"The setting {key!r} exists; change it with PATCH.", code="setting_exists")
+    value_type = data["value_type"]
+    row = SiteSetting(
+        key=key,
+        value_type=value_type,
+        value=format_value(value_type, typed_value(value_type, data["value"])),
+        is_public=data.get("is_public", False),
+        description=data.get("description", ""),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return setting_view(key, row)
+
+
+def update_setting(key: str, data: dict[str, Any]) -> SettingView:
+    current = setting_view(key)  # 404 for an unknown key
+    row = db.session.scalar(select(SiteSetting).where(SiteSetting.key == key))
+    if row is None:
+        row = set_setting(key, current.value)
+    if "value" in data:
+        row.value = format_value(row.value_type, typed_value(row.value_type, data["value"]))
+    for field in ("is_public", "description"):
+        if field in data:
+            setattr(row, field, data[field])
+    return setting_view(key, row)
+
+
+def delete_setting(key: str) -> SettingView:
+    """A shipped setting goes back to its default; one of the shop's own is removed."""
+    view = setting_view(key)
+    row = db.session.scalar(select(SiteSetting).where(SiteSetting.key == key))
+    if row is not None:
+        db.session.delete(row)
+    db.session.flush()
+    return setting_view(key) if key in DEFAULT_SETTINGS else view

@@ -69,19 +69,53 @@ def find_cart(user: User | None, guest_token: str | None, *, for_update: bool = 
 
 def get_or_create_cart(user: User | None, guest_token: str | None) -> tuple[Cart, str | None]:
     """The cart to write to (locked until the commit), and a new guest token when one was created."""
+    cart, token, _ = open_cart(user, guest_token)
+    return cart, token
+
+
+def open_cart(user: User | None, guest_token: str | None) -> tuple[Cart, str | None, bool]:
+    """The caller's cart, locked until the commit; a new guest token when one was made; and
+    whether this request created the cart."""
     cart = find_cart(user, guest_token, for_update=True)
     if cart is not None:
-        return cart, None
+        return cart, None, False
     if user is not None:
         # The first writes of a new user may race (ten parallel add_item): every one creates the
         # cart if it is still missing, the database keeps one, and each then locks that one.
-        db.session.execute(_insert_missing_cart(), {"id": uuid.uuid4(), "user_id": user.id, "now": utcnow()})
-        return find_cart(user, None, for_update=True), None
+        values = {"id": uuid.uuid4(), "user_id": user.id, "now": utcnow()}
+        # On the session's connection (a Core INSERT, not the ORM's bulk path): its rowcount says who created it.
+        created = db.session.connection().execute(_insert_missing_cart(), values).rowcount == 1
+        return find_cart(user, None, for_update=True), None, created
     token = secrets.token_urlsafe(32)
     cart = Cart(token_hash=hash_token(token))
     db.session.add(cart)
     db.session.flush()
-    return cart, token
+    return cart, token, True
+
+
+def own_cart(user: User | None, guest_token: str | None, cart_id: uuid.UUID, *, for_update: bool = False) -> Cart:
+    """The caller's cart if it is the one named; any other is the same 404 as a missing one."""
+    cart = find_cart(user, guest_token, for_update=for_update)
+    if cart is None or cart.id != cart_id:
+        raise NotFound("Cart not found.")
+    return cart
+
+
+def set_fields(cart: Cart, user: User | None, data: dict) -> None:
+    """PUT/PATCH cart/<id>/: the coupon (a code, or None to remove it) and the shipping method
+    the estimate uses (None: standard)."""
+    if "coupon_code" in data:
+        if data["coupon_code"] is None:
+            remove_coupon(cart)
+        else:
+            apply_coupon(cart, user, data["coupon_code"])
+    if "shipping_method" in data:
+        cart.shipping_method = data["shipping_method"]
+
+
+def close(cart: Cart) -> None:
+    """DELETE cart/<id>/: the cart goes, with its lines and coupon; the next add opens a new one."""
+    db.session.delete(cart)
 
 
 def _insert_missing_cart():
@@ -205,6 +239,10 @@ def apply_coupon(cart: Cart, user: User | None, code: str) -> None:
     cart.coupon = coupon
 
 
+def shipping_method_of(cart: Cart | None) -> ShippingMethod:
+    return cart.shipping_method if cart is not None and cart.shipping_method else ShippingMethod.STANDARD
+
+
 @dataclass
 class PricedCart:
     cart: Cart | None
@@ -218,8 +256,10 @@ class PricedCart:
         return sum(line.quantity for line in self.lines)
 
 
-def priced(cart: Cart | None, user: User | None, method: ShippingMethod = ShippingMethod.STANDARD) -> PricedCart:
-    """The cart with live prices and the totals checkout would charge now."""
+def priced(cart: Cart | None, user: User | None, method: ShippingMethod | None = None) -> PricedCart:
+    """The cart with live prices and the totals checkout would charge now (shipped by `method`,
+    else by the cart's own choice, else standard)."""
+    method = method or shipping_method_of(cart)
     items = list(cart.items) if cart is not None else []
     products = purchasable.load_many([(i.product_id, i.variant_id) for i in items])
     lines = [price_line(*products[(item.product_id, item.variant_id)], item.quantity, item) for item in items]

@@ -14,6 +14,8 @@ from kastoma.orders import checkout
 from kastoma.orders.idempotency import IDEMPOTENCY_HEADER_DOC, commit_created, idempotent
 from kastoma.orders.schemas import (
     AddItemSchema,
+    CartFieldsReplaceSchema,
+    CartFieldsSchema,
     CartQuerySchema,
     CartSchema,
     CheckoutSchema,
@@ -50,7 +52,7 @@ def _respond(cart, new_token: str | None = None, status: int = 200):
     headers = dict(NO_STORE)
     if new_token:
         headers[carts.TOKEN_HEADER] = new_token
-    shipping = parser.parse(CartQuerySchema(), request, location="query")["shipping_method"]
+    shipping = parser.parse(CartQuerySchema(), request, location="query").get("shipping_method")
     return carts.priced(cart, current_user(), shipping), status, headers
 
 
@@ -64,8 +66,59 @@ class CartDetail(MethodView):
         cart, _ = _current_cart(for_update=False)
         return _respond(cart)
 
+    @blp.auth(optional=True)
+    @blp.response(200, CartSchema, description="The cart existed.")
+    @blp.alt_response(201, schema=CartSchema, description="The cart was created (a guest gets its X-Cart-Token).")
+    def post(self):
+        """Open the caller's cart: the existing one (200), or a new one (201)"""
+        cart, token, created = carts.open_cart(current_user(), carts.guest_token())
+        return _respond(cart, token, 201 if created else 200)
+
 
 blp.add_url_rule("/my_cart/", endpoint="MyCart", view_func=CartDetail)
+
+
+@blp.route("/<uuid:cart_id>/")
+class CartById(MethodView):
+    @blp.auth(optional=True)
+    @blp.arguments(CartQuerySchema, location="query")
+    @blp.response(200, CartSchema)
+    @blp.doc_errors(404)
+    def get(self, query, cart_id):
+        """Your cart, by its id (anyone else's is a 404)"""
+        return _respond(carts.own_cart(current_user(), carts.guest_token(), cart_id))
+
+    @blp.auth(optional=True)
+    @blp.arguments(CartFieldsReplaceSchema)
+    @blp.response(200, CartSchema)
+    @blp.doc_errors(400, 404, 409)
+    def put(self, data, cart_id):
+        """Set your cart's coupon and shipping method (left out: none)"""
+        return _set_fields(cart_id, data)
+
+    @blp.auth(optional=True)
+    @blp.arguments(CartFieldsSchema)
+    @blp.response(200, CartSchema)
+    @blp.doc_errors(400, 404, 409)
+    def patch(self, data, cart_id):
+        """Change your cart's coupon or shipping method"""
+        return _set_fields(cart_id, data)
+
+    @blp.auth(optional=True)
+    @blp.response(200, CartSchema)
+    @blp.doc_errors(404)
+    def delete(self, cart_id):
+        """Empty and close your cart (the next add opens a new one)"""
+        carts.close(carts.own_cart(current_user(), carts.guest_token(), cart_id, for_update=True))
+        set_message("Cart closed.")
+        return _respond(None)
+
+
+def _set_fields(cart_id, data: dict):
+    user = current_user()
+    cart = carts.own_cart(user, carts.guest_token(), cart_id, for_update=True)
+    carts.set_fields(cart, user, data)
+    return _respond(cart)
 
 
 @blp.route("/add_item/")

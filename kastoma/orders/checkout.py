@@ -19,14 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from kastoma.errors import CartEmpty, InsufficientStock, ValidationFailed
 from kastoma.extensions import db
 from kastoma.orders import purchasable
-from kastoma.orders.cart import check_line_count, check_line_quantity, find_cart
+from kastoma.orders.cart import check_line_count, check_line_quantity, find_cart, shipping_method_of
 from kastoma.orders.coupons import check_coupon, find_coupon, redeem
 from kastoma.orders.enums import OrderStatus, PaymentStatus
 from kastoma.orders.models import Cart, Order, OrderItem
 from kastoma.orders.notifications import PLACED, notify
 from kastoma.orders.pricing import PricedLine, price_line, subtotal, totals
 from kastoma.orders.state import record_initial_status
-from kastoma.orders.totals import ShippingMethod
 from kastoma.users.addresses import get_address
 from kastoma.users.models import User
 
@@ -123,7 +122,7 @@ def build_order(user: User, data: dict[str, Any], cart: Cart | None) -> Order:
     if code:
         coupon = find_coupon(code, lock=True)
         discount = check_coupon(coupon, subtotal(priced), user)  # an invalid code is an error, never ignored
-    method = ShippingMethod(data.get("shipping_method", ShippingMethod.STANDARD))
+    method = data.get("shipping_method") or shipping_method_of(cart)
     charged = totals(priced, method, discount)
 
     order = Order(

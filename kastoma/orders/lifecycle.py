@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from kastoma.errors import ValidationFailed
+from kastoma.errors import Conflict, ValidationFailed
 from kastoma.extensions import db
 from kastoma.models import utcnow
 from kastoma.orders import payments, purchasable
@@ -53,6 +53,11 @@ def change_status(order: Order, to: OrderStatus, actor: User, note: str = "") ->
         payments.refund_captured(order)
     notify(order, to, note)
     return order
+
+
+class OrdersAreNeverDeleted(Conflict):
+    code = "orders_are_never_deleted"
+    message = "Orders are never deleted (the books need them); cancel it instead: POST orders/<id>/cancel/."
 
 
 # What staff may edit directly; status, totals, items and payment only move through the functions here.

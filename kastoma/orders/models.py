@@ -26,6 +26,8 @@ class Cart(UUIDPrimaryKey, Timestamped, db.Model):
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     coupon_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coupons.id", ondelete="SET NULL"))
+    # The method the totals estimate uses when the request names none (set with PUT/PATCH cart/<id>/).
+    shipping_method: Mapped[ShippingMethod | None] = mapped_column(str_enum(ShippingMethod, "shipping_method"))
 
     items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.created_at"

@@ -19,6 +19,7 @@ from kastoma.orders.schemas import (
     OrderSchema,
     PaymentSchema,
     PaySchema,
+    StaffOrderReplaceSchema,
     StaffOrderUpdateSchema,
     StatusUpdateSchema,
     TrackingSchema,
@@ -73,6 +74,15 @@ class OrderDetail(MethodView):
         return order, 200, PRIVATE
 
     @blp.auth(Role.STAFF)
+    @blp.arguments(StaffOrderReplaceSchema)
+    @blp.response(200, OrderSchema)
+    @blp.doc_errors(400, 404)
+    @with_order(lock=True)
+    def put(self, data, order: Order):
+        """Staff: set internal notes and tracking (left out: emptied; status, totals and payment move elsewhere)"""
+        return _edit(order, data)
+
+    @blp.auth(Role.STAFF)
     @blp.arguments(StaffOrderUpdateSchema)
     @blp.response(200, OrderSchema)
     @blp.doc_errors(400, 404)
@@ -80,6 +90,14 @@ class OrderDetail(MethodView):
     def patch(self, data, order: Order):
         """Staff: edit internal notes and tracking (status, totals and payment are not editable here)"""
         return _edit(order, data)
+
+    @blp.auth()
+    @blp.response(200, OrderSchema)
+    @blp.doc_errors(404, 409)
+    @with_order()
+    def delete(self, order: Order):
+        """Orders are never deleted: always a 409 `orders_are_never_deleted` (cancel it instead)"""
+        raise lifecycle.OrdersAreNeverDeleted()
 
 
 def _edit(order: Order, data: dict) -> Order:

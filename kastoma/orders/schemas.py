@@ -69,6 +69,11 @@ class CartLineSchema(ma.Schema):
 
 class CartSchema(ma.Schema):
     id = ma.fields.Function(lambda v: str(v.cart.id) if v.cart is not None else None, allow_none=True)
+    shipping_method = ma.fields.Function(
+        lambda v: v.cart.shipping_method.value if v.cart is not None and v.cart.shipping_method else None,
+        allow_none=True,
+        metadata={"description": "The cart's own choice for the estimate, if any."},
+    )
     items = ma.fields.List(ma.fields.Nested(CartLineSchema), attribute="lines")
     item_count = ma.fields.Integer()
     coupon_code = ma.fields.String(allow_none=True)
@@ -77,7 +82,27 @@ class CartSchema(ma.Schema):
 
 
 class CartQuerySchema(ma.Schema):
-    shipping_method = ma.fields.Enum(ShippingMethod, by_value=True, load_default=ShippingMethod.STANDARD)
+    shipping_method = ma.fields.Enum(
+        ShippingMethod,
+        by_value=True,
+        metadata={"description": "For the estimate; default: the cart's own choice (PUT cart/<id>/), else standard."},
+    )
+
+
+class CartFieldsSchema(StrictSchema):
+    """What a cart keeps besides its lines (PUT sets both, left out: none; PATCH what is sent)."""
+
+    coupon_code = ma.fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=50), metadata={"description": "Null removes the coupon."}
+    )
+    shipping_method = ma.fields.Enum(
+        ShippingMethod, by_value=True, allow_none=True, metadata={"description": "For the estimate (null: standard)."}
+    )
+
+
+class CartFieldsReplaceSchema(CartFieldsSchema):
+    coupon_code = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=50))
+    shipping_method = ma.fields.Enum(ShippingMethod, by_value=True, allow_none=True, load_default=None)
 
 
 class AddItemSchema(StrictSchema):
@@ -144,7 +169,9 @@ class CheckoutSchema(StrictSchema):
     billing_address = ma.fields.Nested(PostalAddressSchema)
     shipping_address_id = ma.fields.UUID()
     billing_address_id = ma.fields.UUID()
-    shipping_method = ma.fields.Enum(ShippingMethod, by_value=True, load_default=ShippingMethod.STANDARD)
+    shipping_method = ma.fields.Enum(
+        ShippingMethod, by_value=True, metadata={"description": "Default: the cart's own choice, else standard."}
+    )
     payment_method = ma.fields.String(required=True, validate=validate.OneOf(sorted(METHOD_PROVIDERS)))
     coupon_code = ma.fields.String(validate=validate.Length(max=50))
     notes = ma.fields.String(load_default="", validate=validate.Length(max=2000))
@@ -268,6 +295,16 @@ class StaffOrderUpdateSchema(StrictSchema):
     carrier = ma.fields.String(validate=validate.Length(max=100))
     tracking_url = http_url(blank=True)
     estimated_delivery = ma.fields.Date(allow_none=True)
+
+
+class StaffOrderReplaceSchema(StaffOrderUpdateSchema):
+    """PUT: every field staff edit; the ones left out are emptied."""
+
+    internal_notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    tracking_number = ma.fields.String(load_default="", validate=validate.Length(max=100))
+    carrier = ma.fields.String(load_default="", validate=validate.Length(max=100))
+    tracking_url = http_url(blank=True, load_default="")
+    estimated_delivery = ma.fields.Date(allow_none=True, load_default=None)
 
 
 class PaySchema(StrictSchema):

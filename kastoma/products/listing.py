@@ -212,19 +212,21 @@ def list_page(query: dict[str, Any], pagination: Any, **options: Any) -> list[di
     return listing.items
 
 
-def low_stock() -> Select:
-    """Active products at or below their own threshold (any variant, for products with variants)."""
+def low_stock_condition() -> Any:
+    """A product at or below its own threshold (any active variant, for products with variants)."""
     variant_low = exists().where(
         ProductVariant.product_id == Product.id,
         ProductVariant.is_active.is_(True),
         ProductVariant.stock <= Product.low_stock_threshold,
     )
+    return or_(and_(Product.variant_count == 0, Product.stock <= Product.low_stock_threshold), variant_low)
+
+
+def low_stock() -> Select:
+    """Active products at or below their own threshold, lowest first."""
     return (
         select(Product)
-        .where(
-            Product.is_active.is_(True),
-            or_(and_(Product.variant_count == 0, Product.stock <= Product.low_stock_threshold), variant_low),
-        )
+        .where(Product.is_active.is_(True), low_stock_condition())
         .options(selectinload(Product.primary_image), selectinload(Product.variants))
         .order_by(Product.stock_total, Product.name, Product.id)
     )

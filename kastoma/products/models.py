@@ -99,6 +99,8 @@ class Product(UUIDPrimaryKey, Timestamped, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[Decimal] = mapped_column(Money)
     compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
+    # What a unit cost the shop (staff only: the stock's value at cost in products/stats/).
+    cost_price: Mapped[Decimal | None] = mapped_column(Money)
     category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
     # The product's own stock; a product with variants keeps its stock on the variants.
     stock: Mapped[int] = mapped_column(default=0)

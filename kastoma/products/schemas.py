@@ -192,6 +192,11 @@ class ProductWriteSchema(StrictSchema):
     description = text(20_000, load_default="")
     price = Money(required=True)
     compare_at_price = Money(allow_none=True, load_default=None)
+    cost_price = Money(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "What a unit cost the shop: staff only, never shown to shoppers (products/stats/)."},
+    )
     category_id = ma.fields.UUID(required=True)
     low_stock_threshold = ma.fields.Integer(load_default=5, validate=validate.Range(min=0, max=MAX_STOCK))
     attributes = attributes_field(load_default=dict)

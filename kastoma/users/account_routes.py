@@ -12,13 +12,14 @@ from kastoma.errors import ValidationFailed
 from kastoma.extensions import db
 from kastoma.media import delete_media, save_image
 from kastoma.schemas import MessageSchema
-from kastoma.users import email_change, services
+from kastoma.users import email_change, profiles, services
 from kastoma.users.schemas import (
     AuthResultSchema,
     AvatarUploadSchema,
     ChangePasswordSchema,
     ConfirmTokenSchema,
     ProfileSchema,
+    UserReplaceSchema,
     UserSchema,
     UserUpdateSchema,
 )
@@ -38,16 +39,28 @@ class Me(MethodView):
         return current_user()
 
     @blp.auth()
+    @blp.arguments(UserReplaceSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc_errors(400)
+    def put(self, data):
+        """Set the username and names (left out: emptied); ask for a new email as with PATCH"""
+        return _update_me(data)
+
+    @blp.auth()
     @blp.arguments(UserUpdateSchema(partial=True))
     @blp.response(200, UserSchema)
     @blp.doc_errors(400)
     def patch(self, data):
         """Update names or username; ask for a new email (with `current_password`; confirmed from the new address)"""
-        user = services.update_account(current_user(), data)
-        if "email" in data and email_change.request_email_change(user, data["email"], data.get("current_password")):
-            set_message(email_change.CONFIRMATION_SENT)
-        db.session.commit()
-        return user
+        return _update_me(data)
+
+
+def _update_me(data: dict):
+    user = services.update_account(current_user(), data)
+    if "email" in data and email_change.request_email_change(user, data["email"], data.get("current_password")):
+        set_message(email_change.CONFIRMATION_SENT)
+    db.session.commit()
+    return user
 
 
 @blp.route("/users/me/email/confirm/")
@@ -94,6 +107,7 @@ class DeleteAccount(MethodView):
 # Aliases kept for clients of the original API.
 blp.add_url_rule("/profile/", endpoint="ProfileAlias", view_func=Me)
 blp.add_url_rule("/profile/update/", endpoint="ProfileUpdateAlias", view_func=Me)
+blp.add_url_rule("/users/update_profile/", endpoint="UpdateProfileAlias", view_func=Me)
 blp.add_url_rule("/users/change_password/", endpoint="ChangePasswordAlias", view_func=ChangePassword)
 blp.add_url_rule("/users/delete_account/", endpoint="DeleteAccountAlias", view_func=DeleteAccount)
 
@@ -107,14 +121,27 @@ class MyProfile(MethodView):
         return current_user().profile
 
     @blp.auth()
+    @blp.arguments(ProfileSchema)
+    @blp.response(200, ProfileSchema)
+    @blp.doc_errors(400)
+    def put(self, data):
+        """Set every profile detail (the ones left out are emptied)"""
+        profile = profiles.replace_profile(current_user().profile, data)
+        db.session.commit()
+        return profile
+
+    @blp.auth()
     @blp.arguments(ProfileSchema(partial=True))
     @blp.response(200, ProfileSchema)
     @blp.doc_errors(400)
     def patch(self, data):
         """Update profile details"""
-        profile = services.update_profile(current_user(), data)
+        profile = profiles.update_profile(current_user().profile, data)
         db.session.commit()
         return profile
+
+
+blp.add_url_rule("/profiles/update_me/", endpoint="UpdateMyProfileAlias", view_func=MyProfile)
 
 
 @blp.route("/profiles/me/avatar/")

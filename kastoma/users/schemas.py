@@ -59,6 +59,14 @@ class UserUpdateSchema(StrictSchema):
     )
 
 
+class UserReplaceSchema(UserUpdateSchema):
+    """PUT: the username, and the names as given (left out: emptied); an email as in PATCH."""
+
+    username = ma.fields.String(required=True, validate=USERNAME)
+    first_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+    last_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+
+
 class StaffUserUpdateSchema(StrictSchema):
     """What staff may change about another account (only admins may change `role`)."""
 
@@ -66,6 +74,27 @@ class StaffUserUpdateSchema(StrictSchema):
     role = ma.fields.Enum(Role, by_value=True)
     first_name = ma.fields.String(validate=validate.Length(max=150))
     last_name = ma.fields.String(validate=validate.Length(max=150))
+
+
+class StaffUserReplaceSchema(StaffUserUpdateSchema):
+    """PUT: every field staff may set, all given."""
+
+    is_active = ma.fields.Boolean(required=True)
+    role = ma.fields.Enum(Role, by_value=True, required=True)
+    first_name = ma.fields.String(required=True, validate=validate.Length(max=150))
+    last_name = ma.fields.String(required=True, validate=validate.Length(max=150))
+
+
+class StaffUserCreateSchema(StrictSchema):
+    """An account staff create. Leave out `password` and the account is mailed a link to choose
+    one (staff then never know it); only administrators create staff and administrators."""
+
+    username = ma.fields.String(required=True, validate=USERNAME)
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+    role = ma.fields.Enum(Role, by_value=True, load_default=Role.CUSTOMER)
+    first_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+    last_name = ma.fields.String(load_default="", validate=validate.Length(max=150))
+    password = ma.fields.String(load_only=True, validate=validate.Length(max=MAX_LENGTH), metadata=PASSWORD_SPEC)
 
 
 class UserListQuerySchema(ma.Schema):
@@ -163,6 +192,10 @@ class ChangePasswordSchema(NewPasswordSchema):
 
 
 class ProfileSchema(StrictSchema):
+    """PATCH changes what is sent; PUT sets every field (the ones left out are emptied)."""
+
+    id = ma.fields.UUID(dump_only=True)
+    user_id = ma.fields.UUID(dump_only=True)
     phone = ma.fields.String(validate=PHONE)
     date_of_birth = ma.fields.Date(allow_none=True)
     bio = ma.fields.String(validate=validate.Length(max=500))
@@ -185,6 +218,15 @@ class ProfileSchema(StrictSchema):
     def not_in_future(self, value: object, **kwargs: object) -> None:
         if value is not None and value > datetime.now(UTC).date():
             raise ma.ValidationError("The date of birth cannot be in the future.")
+
+
+class ProfileQuerySchema(ma.Schema):
+    search = ma.fields.String(
+        validate=validate.Length(max=100), metadata={"description": "In the email, username or city."}
+    )
+    newsletter_subscribed = ma.fields.Boolean()
+    marketing_emails = ma.fields.Boolean()
+    has_avatar = ma.fields.Boolean()
 
 
 class AvatarUploadSchema(ma.Schema):

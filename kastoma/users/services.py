@@ -9,11 +9,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kastoma.core.emails import send_after_commit
-from kastoma.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from kastoma.errors import NotAuthenticated, ValidationFailed
 from kastoma.extensions import db
 from kastoma.jobs import enqueue, job
 from kastoma.models import utcnow
@@ -143,12 +143,6 @@ def update_account(user: User, data: dict[str, Any]) -> User:
     return user
 
 
-def update_profile(user: User, data: dict[str, Any]) -> UserProfile:
-    for field, value in data.items():
-        setattr(user.profile, field, value)
-    return user.profile
-
-
 def set_password(user: User, new_password: str, field: str = "new_password") -> None:
     check_password_policy(new_password, user, field=field)
     user.password_hash = hash_password(new_password)
@@ -191,19 +185,21 @@ def request_password_reset(email: str, reset_url: str) -> None:
 @job("users.password_reset")
 def _send_password_reset(email: str, reset_url: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.is_active:
-        return
+    if user is not None and user.is_active:
+        mail_password_link(user, reset_url, "password_reset", PASSWORD_RESET_LIFETIME)
+
+
+def mail_password_link(user: User, reset_url: str, template: str, lifetime: timedelta) -> None:
+    """Mail `user` a single-use link to choose a password (a reset, or a new account's first)."""
     token, token_hash = new_mailed_token()
-    db.session.add(
-        PasswordResetToken(user_id=user.id, token_hash=token_hash, expires_at=utcnow() + PASSWORD_RESET_LIFETIME)
-    )
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash, expires_at=utcnow() + lifetime))
     context = {
         "user": user,
         "token": token,
-        "expires_minutes": int(PASSWORD_RESET_LIFETIME.total_seconds() // 60),
+        "expires_minutes": int(lifetime.total_seconds() // 60),
         "reset_url": f"{reset_url}{token}" if reset_url else "",
     }
-    send_after_commit("password_reset", user.email, context)
+    send_after_commit(template, user.email, context)
 
 
 def confirm_password_reset(token: str, new_password: str) -> User:
@@ -223,48 +219,4 @@ def confirm_password_reset(token: str, new_password: str) -> User:
     ):
         other.used_at = now
     end_sessions(user)
-    return user
-
-
-def get_user(user_id: uuid.UUID) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("User not found.")
-    return user
-
-
-def search_users(search: str | None = None, is_active: bool | None = None, role: Role | None = None):
-    stmt = select(User).order_by(User.created_at.desc(), User.id)
-    if search:
-        pattern = f"%{search.lower()}%"
-        stmt = stmt.where(
-            or_(
-                User.email.like(pattern),
-                func.lower(User.username).like(pattern),
-                func.lower(User.first_name + " " + User.last_name).like(pattern),
-            )
-        )
-    if is_active is not None:
-        stmt = stmt.where(User.is_active.is_(is_active))
-    if role is not None:
-        stmt = stmt.where(User.role == role)
-    return stmt
-
-
-def staff_update_user(actor: User, user: User, data: dict[str, Any]) -> User:
-    """Staff activate/deactivate and edit names; only admins change roles."""
-    if "role" in data and data["role"] != user.role:
-        if not actor.is_admin:
-            raise PermissionDenied("Only administrators can change roles.")
-        if user.id == actor.id:
-            raise ValidationFailed(errors={"role": ["You cannot change your own role."]})
-    if data.get("is_active") is False and user.id == actor.id:
-        raise ValidationFailed(errors={"is_active": ["You cannot deactivate your own account here."]})
-    if user.is_admin and not actor.is_admin and set(data) & {"is_active", "role"}:
-        raise PermissionDenied("Only administrators can change an administrator's account.")
-    if data.get("is_active") is False and user.is_active:
-        deactivate_account(user)
-        data = {k: v for k, v in data.items() if k != "is_active"}
-    for field, value in data.items():
-        setattr(user, field, value)
     return user
