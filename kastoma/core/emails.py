@@ -72,6 +72,8 @@ def builtin_template(name: str) -> EmailTemplate | None:
         subject=(TEMPLATE_DIR / f"{name}.subject").read_text().strip(),
         body_text=text.read_text(),
         body_html=html.read_text() if html.is_file() else "",
+        description="",
+        is_active=True,
     )
 
 

@@ -55,7 +55,7 @@ def summary(query: dict[str, Any], start: date, end: date) -> dict[str, Any]:
     """Views of `start`..`end` (UTC days): in all, per day, and the most viewed paths and products."""
     scoped = {**query, "start": start, "end": end}
     day = cast(PageView.created_at, Date) if db.engine.dialect.name == "postgresql" else func.date(PageView.created_at)
-    per_day = dict(db.session.execute(_filtered(select(day, func.count()), scoped).group_by(day)).tuples().all())
+    per_day = dict(db.session.execute(_filtered(select(day, func.count()), scoped).group_by(day)).all())
     per_day = {str(d): n for d, n in per_day.items()}
     paths = db.session.execute(
         _filtered(select(PageView.path, func.count().label("n")), scoped)

@@ -8,7 +8,9 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from kastoma.core.emails import builtin_template_names
 from kastoma.core.models import SettingType
+from kastoma.fields import http_url
 from kastoma.schemas import StrictSchema
 
 
@@ -33,7 +35,8 @@ class SiteSettingSchema(StrictSchema):
     value = ma.fields.Raw(
         required=True,
         metadata={
-            "description": "Of the setting's type: a string, an integer, a decimal (as a string), a boolean or JSON."
+            "description": "Of the setting's type: a string, an integer, a decimal (as a string), a boolean or JSON.",
+            "anyOf": [{"type": t} for t in ("string", "number", "boolean", "object", "array")],
         },
     )
     value_type = ma.fields.Enum(SettingType, by_value=True, dump_only=True)
@@ -78,7 +81,7 @@ class EmailTemplateReplaceSchema(EmailTemplateSchema):
 
 
 class EmailTemplateCreateSchema(EmailTemplateReplaceSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = ma.fields.String(required=True, validate=validate.OneOf(builtin_template_names()))
 
 
 class EmailPreviewRequestSchema(StrictSchema):
@@ -104,12 +107,7 @@ class PageViewCreateSchema(StrictSchema):
         validate=[validate.Length(min=1, max=500), validate.Regexp(r"^/\S*$", error="A path starting with /.")],
     )
     product_id = ma.fields.UUID(allow_none=True)
-    referrer = ma.fields.Url(
-        allow_none=True,
-        schemes={"http", "https"},
-        validate=validate.Length(max=2000),
-        metadata={"description": "Only its host is kept."},
-    )
+    referrer = http_url(allow_none=True, metadata={"description": "Only its host is kept."})
 
 
 class PageViewSchema(ma.Schema):

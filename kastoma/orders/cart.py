@@ -280,7 +280,7 @@ def coupon_preview(cart: Cart | None, user: User | None, code: str) -> dict:
         discount = check_coupon(find_coupon(code), current.totals.subtotal, user)
     except CouponInvalid as exc:
         return {"valid": False, "code": code, "discount": None, "reason": exc.message, "totals": None}
-    estimate = totals(current.lines, ShippingMethod.STANDARD, discount)
+    estimate = totals(current.lines, shipping_method_of(cart), discount)
     return {
         "valid": True,
         "code": normalise_code(code),

@@ -62,8 +62,9 @@ def _count(description: str) -> ma.fields.Integer:
     return ma.fields.Integer(required=True, metadata={"description": description})
 
 
-def _share(description: str) -> ma.fields.Decimal:
-    return ma.fields.Decimal(required=True, as_string=True, places=4, metadata={"description": description})
+def _share(description: str) -> ma.fields.Float:
+    """A fraction from 0 to 1 (a JSON number, like a product's average rating)."""
+    return ma.fields.Float(required=True, metadata={"description": description, "minimum": 0, "maximum": 1})
 
 
 class CategoryCountSchema(ma.Schema):
@@ -82,9 +83,7 @@ class ProductStatsSchema(ma.Schema):
     stock_units = _count("Units in stock over active products and variants.")
     stock_value_at_price = Money(required=True, metadata={"description": "Units in stock at their selling price."})
     stock_value_at_cost = Money(required=True, metadata={"description": "Units in stock at cost (products with one)."})
-    average_rating = ma.fields.Decimal(
-        required=True, allow_none=True, as_string=True, places=2, metadata={"description": "Of rated products."}
-    )
+    average_rating = ma.fields.Float(required=True, allow_none=True, metadata={"description": "Of rated products."})
     by_root_category = ma.fields.List(ma.fields.Nested(CategoryCountSchema), required=True)
 
 
@@ -165,7 +164,7 @@ class CartStatsSchema(ma.Schema):
     empty = _count("Carts without lines.")
     units = _count("Units in carts.")
     value = Money(required=True, metadata={"description": "Of every cart's lines, at today's prices."})
-    average_items_per_cart = ma.fields.Decimal(required=True, as_string=True, places=2)
+    average_items_per_cart = ma.fields.Float(required=True, metadata={"description": "Units per cart with items."})
     average_value = Money(required=True, metadata={"description": "Per cart with items."})
     abandoned_after_hours = ma.fields.Integer(required=True)
     abandoned = _count("Carts with items untouched for abandoned_after_hours.")

@@ -219,7 +219,7 @@ def order_stats(today: date | None = None) -> dict[str, Any]:
         )
     }
     by_payment = dict(
-        db.session.execute(select(Order.payment_status, func.count()).group_by(Order.payment_status)).tuples().all()
+        db.session.execute(select(Order.payment_status, func.count()).group_by(Order.payment_status)).all()
     )
     day = _day(Order.created_at)
     daily = {

@@ -51,7 +51,9 @@ def search_users(search: str | None = None, is_active: bool | None = None, role:
 
 
 def staff_update_user(actor: User, user: User, data: dict[str, Any]) -> User:
-    """Staff activate/deactivate and edit names; only admins change roles."""
+    """Staff activate/deactivate and edit names; only admins change roles or touch an admin."""
+    if user.is_admin and not actor.is_admin:
+        raise PermissionDenied("Only administrators can change an administrator's account.")
     if "role" in data and data["role"] != user.role:
         if not actor.is_admin:
             raise PermissionDenied("Only administrators can change roles.")
@@ -59,8 +61,6 @@ def staff_update_user(actor: User, user: User, data: dict[str, Any]) -> User:
             raise ValidationFailed(errors={"role": ["You cannot change your own role."]})
     if data.get("is_active") is False and user.id == actor.id:
         raise ValidationFailed(errors={"is_active": ["You cannot deactivate your own account here."]})
-    if user.is_admin and not actor.is_admin and set(data) & {"is_active", "role"}:
-        raise PermissionDenied("Only administrators can change an administrator's account.")
     if data.get("is_active") is False and user.is_active:
         deactivate_account(user)
         data = {k: v for k, v in data.items() if k != "is_active"}

@@ -21,8 +21,6 @@ from kastoma.users.schemas import (
     UserSchema,
 )
 
-INVITED = "Account created; a link to choose a password was mailed to it."
-
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Account management for staff.")
 
 

@@ -54,14 +54,23 @@ SEMANTIC_RULES: dict[str, set[str]] = {
     "POST /api/v1/auth/password-reset-confirm/{token}/": PASSWORDS | {"token"},
     "POST /api/v1/auth/register/confirm/": {"token"},  # unknown or spent confirmation code
     "POST /api/v1/users/me/email/confirm/": {"token"},
-    # an email change needs the current password
-    "PATCH /api/v1/users/me/": {"current_password", "username"},
-    "PATCH /api/v1/profile/update/": {"current_password", "username"},
-    "PATCH /api/v1/profile/": {"current_password", "username"},
+    # an email change needs the current password; usernames are unique
+    **{
+        f"{method} /api/v1/{path}/": {"current_password", "username"}
+        for method in ("PUT", "PATCH")
+        for path in ("users/me", "profile/update", "profile", "users/update_profile")
+    },
+    # staff create accounts: the password policy, and emails and usernames not taken
+    "POST /api/v1/users/": {"password", "email", "username"},
     "POST /api/v1/profile/change-password/": PASSWORDS | {"current_password"},  # wrong current one
     "POST /api/v1/users/change_password/": PASSWORDS | {"current_password"},
     "POST /api/v1/auth/login/": {"email"},  # either email or username
-    "PATCH /api/v1/profiles/me/": {"date_of_birth"},  # not in the future (of the server's today)
+    # a date of birth not in the future (of the server's today)
+    **{
+        f"{method} /api/v1/profiles/{path}/": {"date_of_birth"}
+        for method in ("PUT", "PATCH")
+        for path in ("me", "update_me", "{profile_id}")
+    },
     "GET /api/v1/core/analytics/sales/": {"from", "to"},  # to >= from, at most 366 days
     # filters naming a category or product that does not exist; max_price >= min_price;
     # page and cursor exclusive, cursors opaque; the search text not blank
@@ -100,6 +109,10 @@ SEMANTIC_RULES: dict[str, set[str]] = {
     "POST /api/v1/orders/": {"shipping_address", "items"},
     # a discount above 0 (and a percentage up to 100); valid_until after valid_from; codes unique
     "POST /api/v1/coupons/": COUPON_WRITE,
+    # a setting's value is of its type (a shipped setting's, or the value_type given)
+    "POST /api/v1/core/site-settings/": {"value"},
+    "PUT /api/v1/core/site-settings/{key}/": {"value"},
+    "PATCH /api/v1/core/site-settings/{key}/": {"value"},
     "PATCH /api/v1/coupons/{coupon_id}/": COUPON_WRITE,
 }
 

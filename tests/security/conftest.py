@@ -39,6 +39,7 @@ OWNED = (
     "wishlist_item",
     "review",
     "user",
+    "profile",
 )
 SUCCESS_KEYS = {"success", "data", "message", "errors"}
 ERROR_KEYS = {"success", "data", "message", "errors", "code"}
@@ -241,4 +242,5 @@ def furnish(client, party: Party, product, staff: Party, place_order) -> None:
     )
     assert review["status"] == "pending"
     ids["review"] = review["id"]
-    ok(client.patch(f"{API}/profiles/me/", headers=h, json={"bio": f"{tag} bio", "phone": "+1 555 000 0000"}))
+    profile = ok(client.patch(f"{API}/profiles/me/", headers=h, json={"bio": f"{tag} bio", "phone": "+1 555 000 0000"}))
+    ids["profile"] = profile["id"]

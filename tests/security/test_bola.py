@@ -58,6 +58,8 @@ BOLA: dict[str, list[Attempt]] = {
             headers={"Idempotency-Key": "bola-{order}"},
         ),
         Attempt("orders.OrderDetail", "PATCH", f"{API}/orders/{{order}}/", {"internal_notes": "x"}, 403),
+        Attempt("orders.OrderDetail", "PUT", f"{API}/orders/{{order}}/", {"internal_notes": "x"}, 403),
+        Attempt("orders.OrderDetail", "DELETE", f"{API}/orders/{{order}}/"),
         Attempt("orders.UpdateStatus", "PATCH", f"{API}/orders/{{order}}/update_status/", {"status": "cancelled"}, 403),
         Attempt("orders.AddTracking", "PATCH", f"{API}/orders/{{order}}/add_tracking/", {"tracking_number": "1Z"}, 403),
         Attempt("orders.MarkPaid", "POST", f"{API}/orders/{{order}}/mark_paid/", {}, 403),
@@ -95,6 +97,12 @@ BOLA: dict[str, list[Attempt]] = {
         Attempt("wishlists.WishlistItemDetail", "DELETE", f"{API}/wishlists/{{own_wishlist}}/items/{{wishlist_item}}/"),
     ],
     "cart": [
+        Attempt("cart.CartById", "GET", f"{API}/cart/{{cart}}/"),
+        Attempt("cart.CartById", "GET", f"{API}/cart/{{cart}}/", anonymous=True),
+        Attempt("cart.CartById", "PUT", f"{API}/cart/{{cart}}/", {"shipping_method": "express"}),
+        Attempt("cart.CartById", "PATCH", f"{API}/cart/{{cart}}/", {"shipping_method": "express"}),
+        Attempt("cart.CartById", "DELETE", f"{API}/cart/{{cart}}/"),
+        Attempt("cart.CartById", "DELETE", f"{API}/cart/{{cart}}/", anonymous=True),
         Attempt("cart.CartItemDetail", "DELETE", f"{API}/cart/items/{{cart_item}}/"),
         Attempt("cart.UpdateItem", "PATCH", f"{API}/cart/update_item/", {"item_id": "{cart_item}", "quantity": 3}),
         Attempt("cart.RemoveItem", "DELETE", f"{API}/cart/remove_item/", {"item_id": "{cart_item}"}),
@@ -115,11 +123,17 @@ BOLA: dict[str, list[Attempt]] = {
     "profile": [
         Attempt("users.UserDetail", "GET", f"{API}/users/{{user}}/", status=403),
         Attempt("users.UserDetail", "PATCH", f"{API}/users/{{user}}/", {"first_name": "Mallory"}, 403),
+        Attempt("users.UserDetail", "PUT", f"{API}/users/{{user}}/", {"first_name": "Mallory"}, 403),
+        Attempt("users.UserDetail", "DELETE", f"{API}/users/{{user}}/", status=403),
+        Attempt("profiles.ProfileDetail", "GET", f"{API}/profiles/{{profile}}/"),
+        Attempt("profiles.ProfileDetail", "PUT", f"{API}/profiles/{{profile}}/", {"bio": "Mallory"}),
+        Attempt("profiles.ProfileDetail", "PATCH", f"{API}/profiles/{{profile}}/", {"bio": "Mallory"}),
+        Attempt("profiles.ProfileDetail", "DELETE", f"{API}/profiles/{{profile}}/"),
     ],
 }
 
 # Path arguments naming an object some customer owns, and those that do not (and why).
-OWNED_ARGS = {"order_id", "address_id", "wishlist_id", "item_id", "review_id", "user_id"}
+OWNED_ARGS = {"order_id", "address_id", "wishlist_id", "item_id", "review_id", "user_id", "profile_id", "cart_id"}
 NOT_OWNED_ARGS = {
     "id_or_slug": "catalogue product or category: public, or staff-only when inactive",
     "variant_id": "catalogue variant",
@@ -127,6 +141,8 @@ NOT_OWNED_ARGS = {
     "coupon_id": "coupons are managed by staff; nobody owns one",
     "token": "a password-reset secret, not an object id",
     "provider": "webhooks are authenticated by their HMAC signature",
+    "key": "a site setting: staff-managed, nobody owns one",
+    "name": "an email template: staff-managed, nobody owns one",
 }
 
 

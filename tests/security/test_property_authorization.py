@@ -137,7 +137,7 @@ def test_customers_cannot_write_protected_properties(client, world):
 
 
 # Consistent sets of path arguments: what customer A may look at, and what anyone may.
-def tour_contexts(world, viewer) -> list[dict[str, str]]:
+def tour_contexts(world, viewer, guest_cart: str | None = None) -> list[dict[str, str]]:
     a, b = world.a.ids, world.b.ids
     public = [
         {
@@ -149,13 +149,15 @@ def tour_contexts(world, viewer) -> list[dict[str, str]]:
         {"product": world.variant_product.slug, "variant_id": str(world.variant_product.variants[0].id)},
     ]
     if viewer is None:
-        return public
+        return [*public, {"cart_id": guest_cart}] if guest_cart else public
     own = {
         "order_id": a["order"],
         "address_id": a["address"],
         "wishlist_id": a["wishlist"],
         "review_id": a["review"],
         "product": world.product.slug,
+        "profile_id": a["profile"],
+        "cart_id": a["cart"],
     }
     return [*public, own, {"wishlist_id": a["default_wishlist"]}]
 
@@ -163,7 +165,7 @@ def tour_contexts(world, viewer) -> list[dict[str, str]]:
 QUERIES = {"products.ProductSearch": "?q=Matrix"}
 
 
-def tour_urls(app, world, viewer, classes: set[str]) -> list[str]:
+def tour_urls(app, world, viewer, classes: set[str], guest_cart: str | None = None) -> list[str]:
     """Every GET route of these classes, once per context that fills its arguments (a route no
     context can fill is a failure: give the tour a value for it)."""
     adapter = app.url_map.bind("localhost")
@@ -175,7 +177,7 @@ def tour_urls(app, world, viewer, classes: set[str]) -> list[str]:
         keys = {arg: catalogue if arg == "id_or_slug" else arg for arg in rule.arguments}
         built = {
             adapter.build(rule.endpoint, {arg: context[key] for arg, key in keys.items()}, method="GET")
-            for context in tour_contexts(world, viewer)
+            for context in tour_contexts(world, viewer, guest_cart)
             if all(key in context for key in keys.values())
         }
         unfillable += [] if built else [rule.endpoint]
@@ -192,14 +194,16 @@ def test_what_customers_and_anonymous_see_leaks_nothing(app, client, world):
         f"{API}/orders/?status=confirmed&payment_status=paid",
         f"{API}/products/{world.product.slug}/reviews/?page_size=100",
     ]
+    guest = client.post(f"{API}/cart/")
+    guest_headers = {"X-Cart-Token": guest.headers["X-Cart-Token"]}
     tours = [
         (world.a, tour_urls(app, world, world.a, {PUBLIC, CUSTOMER}) + filters_naming_b),
-        (None, tour_urls(app, world, None, {PUBLIC})),
+        (None, tour_urls(app, world, None, {PUBLIC}, guest.get_json()["data"]["id"])),
     ]
     failures = []
     for viewer, urls in tours:
         for url in urls:
-            r = send(client, "GET", url, headers=viewer.headers if viewer else {})
+            r = send(client, "GET", url, headers=viewer.headers if viewer else guest_headers)
             problems = world.leaks(r, viewer) + (envelope_problems(r) if url.startswith(API) else [])
             if r.status_code != 200 or problems:
                 failures.append((viewer.name if viewer else "anonymous", url, r.status_code, problems))

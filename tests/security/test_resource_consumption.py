@@ -35,6 +35,7 @@ def concrete(path: str, product, category) -> str:
     """A spec path with its parameters filled (the lookups come after what is tested here)."""
     slug = category.slug if path.startswith(f"{API}/categories/") else product.slug
     path = path.replace("{id_or_slug}", slug).replace("{token}", "some-token").replace("{provider}", "dummy")
+    path = path.replace("{key}", "site_name").replace("{name}", "order_confirmation")
     path = re.sub(r"\{\w+_id\}", lambda _: str(uuid.uuid4()), path)
     assert "{" not in path, f"no value for a parameter of {path}"
     return path

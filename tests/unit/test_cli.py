@@ -12,7 +12,7 @@ def test_seed_twice_changes_nothing(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded 9 settings, 9 email templates and 3 coupons" in first.output
+    assert "Seeded 9 settings, 10 email templates and 3 coupons" in first.output
     counts = (
         db.session.scalar(select(func.count(SiteSetting.id))),
         db.session.scalar(select(func.count(EmailTemplate.id))),
@@ -25,5 +25,5 @@ def test_seed_twice_changes_nothing(app):
             db.session.scalar(select(func.count(SiteSetting.id))),
             db.session.scalar(select(func.count(EmailTemplate.id))),
         )
-        == (9, 9)
+        == (9, 10)
     )
