@@ -36,7 +36,11 @@ class SiteSettingSchema(StrictSchema):
         required=True,
         metadata={
             "description": "Of the setting's type: a string, an integer, a decimal (as a string), a boolean or JSON.",
-            "anyOf": [{"type": t} for t in ("string", "number", "boolean", "object", "array")],
+            "anyOf": [
+                *({"type": t} for t in ("string", "number", "boolean")),
+                {"type": "object", "additionalProperties": True},
+                {"type": "array", "items": {}},
+            ],
         },
     )
     value_type = ma.fields.Enum(SettingType, by_value=True, dump_only=True)

@@ -140,9 +140,11 @@ def vacuum_analyze(*tables: str) -> None:
     only (the development SQLite database stays small). Fresh planner statistics: without them
     the first queries on many new rows pick plans made for an empty table (a sort of every match
     instead of an index walk). The vacuum clears the load's own dead rows and sets the visibility
-    map, so the first runs are not the ones to pay for it. VACUUM cannot run inside a
-    transaction, hence a connection of its own in autocommit."""
+    map, so the first runs are not the ones to pay for it. It does not give trailing empty pages
+    back (TRUNCATE false): that needs an exclusive lock, which VACUUM waits up to 5 s per table
+    for behind any open transaction that wrote to the table (a running shop, or the test suite's
+    own). VACUUM cannot run inside a transaction, hence a connection of its own in autocommit."""
     if db.engine.dialect.name != "postgresql":
         return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"VACUUM ANALYZE {', '.join(tables)}"))
+        connection.execute(text(f"VACUUM (ANALYZE, TRUNCATE false) {', '.join(tables)}"))
