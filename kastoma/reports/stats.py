@@ -50,7 +50,10 @@ def _money(value: Any) -> Decimal:
 
 
 def _day(column: Any) -> Any:
-    return cast(column, Date) if db.engine.dialect.name == "postgresql" else func.date(column)
+    """The UTC day of a timestamp (on PostgreSQL, not the day in the session's TimeZone)."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)  # SQLite stores naive UTC
 
 
 def _days_back(today: date) -> tuple[date, datetime]:
