@@ -18,6 +18,7 @@ import pytest
 from tests.api.users.test_password_reset import emailed_token
 from tests.conftest import DEFAULT_PASSWORD
 from tests.fixtures.orders import ADDRESS
+from tests.security.conftest import fill
 
 ORIGINAL = """
 GET /api/schema/
@@ -242,16 +243,6 @@ CALLS: dict[str, Call] = {
 
 def normalised(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
-
-
-def fill(template: Any, values: dict[str, str]) -> Any:
-    if isinstance(template, str):
-        return template.format(**values)
-    if isinstance(template, dict):
-        return {key: fill(item, values) for key, item in template.items()}
-    if isinstance(template, list):
-        return [fill(item, values) for item in template]
-    return template
 
 
 @pytest.fixture
